@@ -1,0 +1,60 @@
+"""Checks that never compute a dask collection.
+
+Errors follow one shape: they name the class, the parameter, the bad value, the
+accepted values and the fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sklearn.utils.validation import check_is_fitted
+
+from scalearn.utils._containers import columns_of, n_features
+
+
+def param_error(owner: str, param: str, value: Any, accepted: str, fix: str) -> ValueError:
+    """The error for a bad parameter value, in scikit-learn's message shape."""
+    return ValueError(
+        f"The {param!r} parameter of {owner} must be {accepted}. "
+        f"Got {value!r} instead. {fix}"
+    )
+
+
+def check_param(
+    owner: str, param: str, value: Any, ok: bool, accepted: str, fix: str = ""
+) -> None:
+    if not ok:
+        raise param_error(owner, param, value, accepted, fix)
+
+
+def check_has_method(owner: str, estimator: Any, method: str, fix: str) -> None:
+    """Raise a clear error when the wrapped ``estimator`` lacks ``method``."""
+    if not hasattr(estimator, method):
+        raise param_error(
+            owner,
+            "estimator",
+            estimator,
+            f"an estimator with a {method!r} method",
+            fix,
+        )
+
+
+def check_fitted_features(owner: str, fitted: Any, X: Any) -> None:
+    """Compare ``X``'s columns with those seen in fit, from metadata only."""
+    check_is_fitted(fitted)
+    expected = getattr(fitted, "n_features_in_", None)
+    got = n_features(X)
+    if expected is not None and got is not None and got != expected:
+        raise ValueError(
+            f"{owner}: X has {got} features, but it was fitted with {expected} "
+            "features. Pass data with the columns the model was fitted on."
+        )
+    names = getattr(fitted, "feature_names_in_", None)
+    columns = columns_of(X)
+    if names is not None and columns is not None and list(columns) != list(names):
+        raise ValueError(
+            f"{owner}: X's columns {list(columns)} differ from the columns seen "
+            f"in fit {list(names)}. Select the fitted columns in that order: "
+            "X[list(model.feature_names_in_)]."
+        )
