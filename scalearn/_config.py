@@ -56,7 +56,9 @@ def get_config() -> dict[str, Any]:
     return dict(_config())
 
 
-def set_config(*, progress_bar: bool | str | None = None, read_ahead: int | None = None):
+def set_config(
+    *, progress_bar: bool | str | None = None, read_ahead: int | None = None
+):
     """Set scalearn's configuration for the current thread.
 
     Parameters

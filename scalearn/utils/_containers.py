@@ -97,7 +97,7 @@ def columns_of(X: Any) -> pd.Index | None:
 
 
 def whole_rows(X: da.Array) -> da.Array:
-    """A 2-D dask array with one chunk along the columns, so a block holds whole rows."""
+    """``X`` with one chunk along the columns, so that a block holds whole rows."""
     if X.ndim >= 2 and X.numblocks[1] > 1:
         return X.rechunk({i: -1 for i in range(1, X.ndim)})
     return X
@@ -164,7 +164,7 @@ def align_y(X: Any, y: Any, *, owner: str) -> Any:
         return y.rechunk({0: lengths})
     _check_same_length(total, y, owner)
     y_values = y.to_numpy() if isinstance(y, pd.Series | pd.DataFrame) else y
-    return da.from_array(np.asarray(y_values), chunks=(lengths,) + y_values.shape[1:])
+    return da.from_array(np.asarray(y_values), chunks=(lengths, *y_values.shape[1:]))
 
 
 def _check_same_length(X: Any, y: Any, owner: str) -> None:
@@ -289,15 +289,21 @@ def _pandas_from_array_blocks(X: da.Array, func: Callable, args: tuple, meta: An
         offsets = np.zeros(len(blocks) + 1, dtype=int)
         divisions = None
     apply = dask.delayed(_with_offset, pure=True)
-    parts = [apply(b, func, int(o), *args) for b, o in zip(blocks, offsets, strict=False)]
-    return dd.from_delayed(parts, meta=meta.iloc[:0], divisions=divisions, verify_meta=False)
+    parts = [
+        apply(b, func, int(o), *args) for b, o in zip(blocks, offsets, strict=False)
+    ]
+    return dd.from_delayed(
+        parts, meta=meta.iloc[:0], divisions=divisions, verify_meta=False
+    )
 
 
 def _sparse_blocks(X: Any, func: Callable, args: tuple, meta: Any) -> da.Array:
     apply = dask.delayed(func, pure=True)
     lengths = X.chunks[0] if is_dask_array(X) else (math.nan,) * X.npartitions
     pieces = [
-        da.from_delayed(apply(b, *args), shape=(n, meta.shape[1]), meta=meta[:0], dtype=meta.dtype)
+        da.from_delayed(
+            apply(b, *args), shape=(n, meta.shape[1]), meta=meta[:0], dtype=meta.dtype
+        )
         for b, n in zip(to_row_blocks(X), lengths, strict=True)
     ]
     return da.concatenate(pieces, axis=0)

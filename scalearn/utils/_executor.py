@@ -54,8 +54,8 @@ class LocalExecutor:
             future.set_exception(exc)
         return future
 
-    def wait(self, future: Future | None) -> None:
-        if future is not None:
+    def wait(self, future: Any) -> None:
+        if isinstance(future, Future):
             future.exception()
 
     def result(self, future: Future) -> Any:
@@ -77,10 +77,11 @@ class ClientExecutor:
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         return self.client.submit(fn, *args, pure=False, **kwargs)
 
-    def wait(self, future: Any | None) -> None:
-        if future is not None:
-            from distributed import wait
+    def wait(self, future: Any) -> None:
+        from distributed import Future as DistributedFuture
+        from distributed import wait
 
+        if isinstance(future, DistributedFuture):
             wait(future)
 
     def result(self, future: Any) -> Any:

@@ -57,7 +57,7 @@ class _TextBar:
 
 
 def progress_bar(total: int, desc: str, unit: str = "block") -> Any:
-    """A bar with ``update``, ``set_postfix_str`` and ``close``; silent when disabled."""
+    """A bar with ``update``, ``set_postfix_str``, ``close``; silent if disabled."""
     if not progress_enabled():
         return _NoBar()
     try:

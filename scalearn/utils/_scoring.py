@@ -19,10 +19,15 @@ from sklearn.utils import get_tags
 
 from scalearn.utils._containers import is_dask
 
-RESPONSE_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+RESPONSE_METHODS = (
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+)
 
 
-class _ResponseWanted(Exception):  # noqa: N818 - a signal, not an error
+class _ResponseWanted(Exception):
     def __init__(self, method: str) -> None:
         super().__init__(method)
         self.method = method

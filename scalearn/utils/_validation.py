@@ -13,7 +13,9 @@ from sklearn.utils.validation import check_is_fitted
 from scalearn.utils._containers import columns_of, n_features
 
 
-def param_error(owner: str, param: str, value: Any, accepted: str, fix: str) -> ValueError:
+def param_error(
+    owner: str, param: str, value: Any, accepted: str, fix: str
+) -> ValueError:
     """The error for a bad parameter value, in scikit-learn's message shape."""
     return ValueError(
         f"The {param!r} parameter of {owner} must be {accepted}. "

@@ -230,7 +230,9 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         meta = getattr(self, meta_param) if meta_param else None
         if meta is None:
             meta = self._infer_meta(fitted, method, X)
-        return map_rows(X, _call_method, dask.delayed(fitted, pure=True), method, meta=meta)
+        return map_rows(
+            X, _call_method, dask.delayed(fitted, pure=True), method, meta=meta
+        )
 
     def _infer_meta(self, fitted: Any, method: str, X: Any) -> Any:
         """Run ``method`` on a stand-in of two rows; fall back to two real rows.

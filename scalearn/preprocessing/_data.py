@@ -1,0 +1,250 @@
+"""Scalers that learn their statistics in one pass over a dask collection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+import pandas as pd
+from sklearn import preprocessing as sk_preprocessing
+
+from scalearn.utils._containers import (
+    align_y,
+    is_dask,
+    is_dask_frame,
+    map_rows,
+    stand_in,
+    whole_rows,
+)
+from scalearn.utils._validation import check_fitted_features, check_param
+
+_FLOAT_DTYPES = (np.float64, np.float32, np.float16)
+
+
+# --- per-block kernels: pure numpy ----------------------------------------------
+
+
+def block_moments(block: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per-feature (count, mean, sum of squared deviations) of one block, NaN-aware.
+
+    Returns an array of shape (3, n_features); ``count`` is a sum of weights when
+    ``weights`` (shape (n, 1)) is given.
+    """
+    x = np.asarray(block, dtype=np.float64)
+    if np.isinf(x).any():
+        raise ValueError(
+            "StandardScaler.fit: X contains infinity. Replace infinite values "
+            "(for example with NaN, which the scaler ignores) before fitting."
+        )
+    present = ~np.isnan(x)
+    w = present if weights is None else present * np.asarray(weights, np.float64)
+    count = w.sum(axis=0, dtype=np.float64)
+    safe = np.where(count > 0, count, 1.0)
+    mean = np.einsum("ij,ij->j", np.where(present, x, 0.0), w) / safe
+    deviation = np.where(present, x - mean, 0.0)
+    m2 = np.einsum("ij,ij,ij->j", deviation, deviation, w)
+    return np.stack([count, mean, m2])
+
+
+def merge_moments(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge per-block moments (rows of count, mean, m2 repeated) exactly.
+
+    Uses the parallel form of Welford's update: the total sum of squared
+    deviations is the sum within blocks plus the spread of the block means.
+    """
+    counts, means, m2s = stacked[0::3], stacked[1::3], stacked[2::3]
+    count = counts.sum(axis=0)
+    safe = np.where(count > 0, count, 1.0)
+    mean = (counts * means).sum(axis=0) / safe
+    m2 = m2s.sum(axis=0) + (counts * (means - mean) ** 2).sum(axis=0)
+    return count, mean, m2
+
+
+def _scale_block(block: Any, mean: Any, scale: Any, inverse: bool) -> Any:
+    """Center and scale (or undo it) one block, in scikit-learn's order and dtype."""
+    is_frame = isinstance(block, pd.DataFrame)
+    values = block.to_numpy() if is_frame else np.asarray(block)
+    dtype = values.dtype if values.dtype in _FLOAT_DTYPES else np.float64
+    out = values.astype(dtype, copy=True)
+    if inverse:
+        if scale is not None:
+            out *= scale
+        if mean is not None:
+            out += mean
+    else:
+        if mean is not None:
+            out -= mean
+        if scale is not None:
+            out /= scale
+    if is_frame:
+        return pd.DataFrame(out, index=block.index, columns=block.columns)
+    return out
+
+
+# --- the estimator ------------------------------------------------------------------
+
+
+class StandardScaler(sk_preprocessing.StandardScaler, auto_wrap_output_keys=None):
+    """Standardize features by removing the mean and scaling to unit variance.
+
+    scikit-learn's :class:`~sklearn.preprocessing.StandardScaler`, extended to
+    dask arrays and dask DataFrames: ``fit`` gathers every statistic in one pass
+    over the data (a single ``dask.compute``), and ``transform`` is lazy and
+    blockwise, keeping the input's row chunks (dask DataFrame in, dask DataFrame
+    out). Missing values (NaN) are ignored in fit and kept in transform, and
+    ``sample_weight`` is supported, as in scikit-learn. Numpy, pandas and sparse
+    input go to scikit-learn unchanged, and the fitted attributes (``mean_``,
+    ``var_``, ``scale_``, ``n_samples_seen_``) equal scikit-learn's.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from scalearn.preprocessing import StandardScaler
+    >>> X = da.arange(12.0, chunks=4).reshape(6, 2)
+    >>> scaler = StandardScaler().fit(X)
+    >>> scaler.mean_
+    array([5., 6.])
+    >>> scaler.transform(X).chunks
+    ((2, 2, 2), (2,))
+    """
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> StandardScaler:
+        """Compute the mean and standard deviation, in one pass for dask input."""
+        if not is_dask(X):
+            return super().fit(X, y, sample_weight=sample_weight)
+        for name in ("scale_", "n_samples_seen_", "mean_", "var_"):
+            self.__dict__.pop(name, None)
+        return self._partial_fit_dask(X, sample_weight)
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None):
+        """Update the statistics with more data (one pass for dask input)."""
+        if not is_dask(X):
+            return super().partial_fit(X, y, sample_weight=sample_weight)
+        return self._partial_fit_dask(X, sample_weight)
+
+    def transform(self, X: Any, copy: bool | None = None) -> Any:
+        """Standardize ``X``; lazy and blockwise for dask input."""
+        if not is_dask(X):
+            return super().transform(X, copy=copy)
+        return self._map_scale(X, "transform", inverse=False)
+
+    def inverse_transform(self, X: Any, copy: bool | None = None) -> Any:
+        """Undo :meth:`transform`; lazy and blockwise for dask input."""
+        if not is_dask(X):
+            return super().inverse_transform(X, copy=copy)
+        return self._map_scale(X, "inverse_transform", inverse=True)
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        if not is_dask(X):
+            return super().fit_transform(X, y, **fit_params)
+        return self.fit(X, y, **fit_params).transform(X)
+
+    # --- dask paths ---------------------------------------------------------------
+
+    def _partial_fit_dask(self, X: Any, sample_weight: Any) -> StandardScaler:
+        owner = f"{type(self).__name__}.fit"
+        for name in ("with_mean", "with_std"):
+            value = getattr(self, name)
+            check_param(
+                type(self).__name__, name, value, isinstance(value, bool), "a bool"
+            )
+        values = _numeric_array(X, owner)
+        first_call = not hasattr(self, "n_samples_seen_")
+        if not first_call:
+            check_fitted_features(owner, self, X)
+        n_features = values.shape[1]
+        # scikit-learn counts rows, not weights, when it keeps no statistics.
+        use_weights = sample_weight is not None and (self.with_mean or self.with_std)
+        args = []
+        if use_weights:
+            weights = align_y(X, sample_weight, owner=owner)
+            if is_dask_frame(weights):
+                weights = weights.to_dask_array()
+            args.append(weights.reshape(-1, 1) if weights.ndim == 1 else weights)
+        per_block = values.map_blocks(
+            block_moments,
+            *args,
+            chunks=((3,) * values.numblocks[0], (n_features,)),
+            dtype=np.float64,
+            meta=np.empty((0, 0), dtype=np.float64),
+        )
+        (stacked,) = dask.compute(per_block)
+        count, mean, m2 = merge_moments(stacked)
+        if not first_call:
+            previous = np.broadcast_to(self.n_samples_seen_, (n_features,))
+            old = np.stack(
+                [
+                    previous.astype(np.float64),
+                    np.zeros(n_features) if self.mean_ is None else self.mean_,
+                    np.zeros(n_features) if self.var_ is None else self.var_ * previous,
+                ]
+            )
+            count, mean, m2 = merge_moments(
+                np.concatenate([old, np.stack([count, mean, m2])])
+            )
+        if first_call:
+            self.n_features_in_ = n_features
+            if is_dask_frame(X):
+                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self._set_moments(count, mean, m2, weighted=sample_weight is not None)
+        return self
+
+    def _set_moments(
+        self, count: np.ndarray, mean: np.ndarray, m2: np.ndarray, weighted: bool
+    ) -> None:
+        """Set the fitted attributes from the moments, as scikit-learn does."""
+        keeps_stats = self.with_mean or self.with_std
+        count = count.astype(np.float64 if keeps_stats or weighted else np.int64)
+        self.n_samples_seen_ = count[0] if count.max() == count.min() else count
+        if not (self.with_mean or self.with_std):
+            self.mean_, self.var_, self.scale_ = None, None, None
+            return
+        self.mean_ = mean
+        self.var_ = m2 / np.where(count > 0, count, 1) if self.with_std else None
+        if not self.with_std:
+            self.scale_ = None
+            return
+        eps = np.finfo(np.float64).eps
+        n = self.n_samples_seen_
+        constant = self.var_ <= n * eps * self.var_ + (n * self.mean_ * eps) ** 2
+        scale = np.sqrt(self.var_)
+        scale[constant] = 1.0
+        self.scale_ = scale
+
+    def _map_scale(self, X: Any, method: str, inverse: bool) -> Any:
+        owner = f"{type(self).__name__}.{method}"
+        check_fitted_features(owner, self, X)
+        _numeric_array(X, owner)
+        mean = self.mean_ if self.with_mean else None
+        meta = _scale_block(stand_in(X), mean, self.scale_, inverse)
+        return map_rows(X, _scale_block, mean, self.scale_, inverse, meta=meta)
+
+
+def _numeric_array(X: Any, owner: str) -> da.Array:
+    """``X`` as a 2-D numeric dask array with whole rows per block, checked lazily."""
+    if is_dask_frame(X):
+        if X.ndim != 2:
+            raise ValueError(
+                f"{owner}: expected a 2-D dask DataFrame, got a dask Series. "
+                "Use series.to_frame()."
+            )
+        bad = [c for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
+        if bad:
+            raise ValueError(
+                f"{owner}: columns {bad} are not numeric. Encode them first "
+                "(for example with OneHotEncoder in a ColumnTransformer)."
+            )
+        return X.to_dask_array()
+    if X.ndim != 2:
+        raise ValueError(
+            f"{owner}: expected a 2-D array, got {X.ndim}-D with shape {X.shape}. "
+            "Reshape with X.reshape(-1, 1) for a single feature."
+        )
+    if X.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{owner}: X has dtype {X.dtype!r}; a numeric dtype is required. "
+            "Convert with X.astype(float)."
+        )
+    return whole_rows(X)
