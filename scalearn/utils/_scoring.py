@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import dask
+import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.utils import get_tags
@@ -98,6 +99,7 @@ def score_collection(
             return scorer(_ResponseStandIn(fitted, responses), X, y, **kwargs)
         except _ResponseWanted as wanted:
             lazy = getattr(methods_of, wanted.method)(X)
-            computed = dask.compute(lazy, y, kwargs)
-            responses[wanted.method], y, kwargs = computed
+            response, y, kwargs = dask.compute(lazy, y, kwargs)
+            # Scorers index responses like arrays; a dask DataFrame gave pandas.
+            responses[wanted.method] = np.asarray(response)
     return scorer(_ResponseStandIn(fitted, responses), X, y, **kwargs)
