@@ -268,7 +268,8 @@ class Incremental(ParallelPostFit):
 
     def _check_params(self) -> None:
         owner = type(self).__name__
-        self._check_estimator()
+        if self.estimator is None:
+            self._check_estimator()
         if isinstance(self.estimator, Pipeline):
             self._step_roles(self.estimator)
         elif not hasattr(self.estimator, "partial_fit"):
@@ -520,15 +521,15 @@ class Incremental(ParallelPostFit):
             if not pending:
                 read_next()
             block = pending.popleft()
+            if read_ahead and next_pos < len(order):
+                read_next()  # read the next block while partial_fit runs on this one
             previous = current
             current = executor.submit(
                 _partial_fit_step, previous, block, plan, scorer, const_params
             )
             del block
-            # Once the previous step is done its block is freed: room for one more.
+            # Never run ahead of the chain: the previous step's block is freed first.
             executor.wait(previous)
-            if next_pos < len(order):
-                read_next()
             bar.update(1)
         return executor.result(current) if len(order) else state
 

@@ -1,0 +1,392 @@
+import threading
+
+import dask
+import dask.array as da
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.decomposition import PCA
+from sklearn.linear_model import SGDClassifier, SGDRegressor
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import StandardScaler as SkStandardScaler
+
+import scalearn
+from scalearn.preprocessing import StandardScaler
+from scalearn.wrappers import Incremental
+
+N_BLOCKS, BLOCK = 8, 250
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(42)
+    X = rng.normal(size=(N_BLOCKS * BLOCK, 5)) * 4 + 3
+    y = (X[:, 0] - X[:, 2] + rng.normal(size=len(X)) > 0).astype(np.int64)
+    return X, y
+
+
+def dask_xy(X, y):
+    return da.from_array(X, chunks=(BLOCK, X.shape[1])), da.from_array(y, chunks=BLOCK)
+
+
+def manual_loop(estimator, X, y, orders, **fit_params):
+    model = clone(estimator)
+    for order in orders:
+        for i in order:
+            rows = slice(i * BLOCK, (i + 1) * BLOCK)
+            model.partial_fit(X[rows], y[rows], **fit_params)
+    return model
+
+
+def block_orders(random_state, n_epochs, shuffle=True):
+    rng = np.random.RandomState(random_state)
+    blocks = np.arange(N_BLOCKS)
+    return [rng.permutation(blocks) if shuffle else blocks for _ in range(n_epochs)]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_same_model_as_a_manual_partial_fit_loop(data, shuffle, scheduler):
+    X, y = data
+    sgd = SGDClassifier(random_state=0, tol=None)
+    inc = Incremental(sgd, max_epochs=3, shuffle_blocks=shuffle, random_state=7)
+    inc.fit(*dask_xy(X, y), classes=[0, 1])
+    expected = manual_loop(sgd, X, y, block_orders(7, 3, shuffle), classes=[0, 1])
+    np.testing.assert_array_equal(inc.estimator_.coef_, expected.coef_)
+    np.testing.assert_array_equal(inc.estimator_.intercept_, expected.intercept_)
+    assert inc.n_epochs_ == 3
+    assert [h["epoch"] for h in inc.history_] == [1, 2, 3]
+    assert all(
+        h["n_samples"] == len(X) and h["n_blocks"] == N_BLOCKS for h in inc.history_
+    )
+
+
+def test_block_order_is_reproducible_and_reshuffled_per_epoch(data):
+    X, y = data
+    fits = [
+        Incremental(SGDClassifier(random_state=0), max_epochs=2, random_state=3)
+        .fit(*dask_xy(X, y))
+        .estimator_.coef_
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(*fits)
+    orders = block_orders(3, 2)
+    assert not np.array_equal(orders[0], orders[1])
+
+
+def test_classes_are_found_when_not_given(data):
+    X, y = data
+    inc = Incremental(SGDClassifier(random_state=0), shuffle_blocks=False).fit(
+        *dask_xy(X, y)
+    )
+    expected = manual_loop(
+        SGDClassifier(random_state=0), X, y, [range(N_BLOCKS)], classes=[0, 1]
+    )
+    np.testing.assert_array_equal(inc.estimator_.coef_, expected.coef_)
+    np.testing.assert_array_equal(inc.classes_, [0, 1])
+
+
+def test_history_scores_each_block_before_training_on_it(data):
+    X, y = data
+    inc = Incremental(SGDClassifier(random_state=0), max_epochs=2, shuffle_blocks=False)
+    inc.fit(*dask_xy(X, y))
+    first, second = inc.history_
+    model = SGDClassifier(random_state=0)
+    scores = []
+    for epoch in range(2):
+        for i in range(N_BLOCKS):
+            rows = slice(i * BLOCK, (i + 1) * BLOCK)
+            if epoch or i:
+                scores.append(model.score(X[rows], y[rows]))
+            model.partial_fit(X[rows], y[rows], classes=[0, 1])
+    assert first["train_score"] == pytest.approx(np.mean(scores[: N_BLOCKS - 1]))
+    assert second["train_score"] == pytest.approx(np.mean(scores[N_BLOCKS - 1 :]))
+    assert first["rows_per_second"] > 0
+
+
+def test_early_stopping_on_held_out_blocks(data):
+    X, y = data
+    inc = Incremental(
+        SGDClassifier(random_state=0),
+        max_epochs=100,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=2,
+        tol=0.5,  # no epoch improves by half the accuracy: stop after 1 + 2
+        random_state=0,
+    ).fit(*dask_xy(X, y))
+    assert inc.n_epochs_ == 3
+    assert all("validation_score" in h for h in inc.history_)
+    assert all(h["n_blocks"] == N_BLOCKS - 2 for h in inc.history_)
+    # The held-out blocks never reached partial_fit.
+    held_out = np.sort(np.random.RandomState(0).permutation(N_BLOCKS)[:2])
+    rows = np.concatenate([np.arange(i * BLOCK, (i + 1) * BLOCK) for i in held_out])
+    assert inc.history_[-1]["validation_score"] == pytest.approx(
+        inc.estimator_.score(X[rows], y[rows])
+    )
+
+
+def test_early_stopping_needs_two_blocks(data):
+    X, y = data
+    with pytest.raises(ValueError, match="only 1 block"):
+        Incremental(SGDClassifier(), early_stopping=True).fit(X, y)
+
+
+def test_partial_fit_continues_from_the_trained_model(data):
+    X, y = data
+    Xd, yd = dask_xy(X, y)
+    inc = Incremental(SGDClassifier(random_state=0, tol=None), shuffle_blocks=False)
+    inc.partial_fit(Xd[: 4 * BLOCK], yd[: 4 * BLOCK], classes=[0, 1])
+    model = inc.estimator_
+    inc.partial_fit(Xd[4 * BLOCK :], yd[4 * BLOCK :])
+    assert inc.estimator_ is model
+    expected = manual_loop(
+        SGDClassifier(random_state=0, tol=None), X, y, [range(N_BLOCKS)], classes=[0, 1]
+    )
+    np.testing.assert_array_equal(inc.estimator_.coef_, expected.coef_)
+    assert len(inc.history_) == 2
+
+
+def test_numpy_and_pandas_input_is_one_block(data):
+    X, y = data
+    inc = Incremental(SGDClassifier(random_state=0)).fit(X, y)
+    expected = SGDClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
+    np.testing.assert_array_equal(inc.estimator_.coef_, expected.coef_)
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    inc = Incremental(SGDClassifier(random_state=0)).fit(frame, pd.Series(y))
+    np.testing.assert_array_equal(inc.feature_names_in_, list("abcde"))
+
+
+def test_dask_dataframe_input(data, to_container):
+    X, y = data
+    Xd, yd = to_container(X, y, "dask_frame", chunk_rows=BLOCK)
+    inc = Incremental(SGDClassifier(random_state=0), shuffle_blocks=False).fit(Xd, yd)
+    frame = Xd.compute()
+    model = SGDClassifier(random_state=0)
+    for i in range(Xd.npartitions):
+        model.partial_fit(
+            frame.iloc[i * BLOCK : (i + 1) * BLOCK],
+            y[i * BLOCK : (i + 1) * BLOCK],
+            classes=[0, 1],
+        )
+    np.testing.assert_array_equal(inc.estimator_.coef_, model.coef_)
+    np.testing.assert_array_equal(inc.feature_names_in_, frame.columns)
+    assert inc.predict(Xd).compute().shape == (len(X),)
+
+
+def test_sample_weight_goes_block_by_block(data):
+    X, y = data
+    weights = np.linspace(0.5, 2, len(y))
+    Xd, yd = dask_xy(X, y)
+    inc = Incremental(SGDClassifier(random_state=0), shuffle_blocks=False)
+    inc.fit(Xd, yd, sample_weight=da.from_array(weights, chunks=BLOCK), classes=[0, 1])
+    model = SGDClassifier(random_state=0)
+    for i in range(N_BLOCKS):
+        rows = slice(i * BLOCK, (i + 1) * BLOCK)
+        model.partial_fit(X[rows], y[rows], classes=[0, 1], sample_weight=weights[rows])
+    np.testing.assert_array_equal(inc.estimator_.coef_, model.coef_)
+
+
+def test_y_is_rechunked_to_x_blocks(data):
+    X, y = data
+    Xd = da.from_array(X, chunks=(BLOCK, 5))
+    yd = da.from_array(y, chunks=3 * BLOCK)
+    inc = Incremental(SGDClassifier(random_state=0), shuffle_blocks=False).fit(Xd, yd)
+    expected = manual_loop(
+        SGDClassifier(random_state=0), X, y, [range(N_BLOCKS)], classes=[0, 1]
+    )
+    np.testing.assert_array_equal(inc.estimator_.coef_, expected.coef_)
+
+
+def test_unsupervised_and_regression_estimators(data):
+    X, y = data
+    Xd, _ = dask_xy(X, y)
+    km = Incremental(
+        MiniBatchKMeans(n_clusters=3, random_state=0, n_init=1), shuffle_blocks=False
+    )
+    km.fit(Xd)
+    model = MiniBatchKMeans(n_clusters=3, random_state=0, n_init=1)
+    for i in range(N_BLOCKS):
+        model.partial_fit(X[i * BLOCK : (i + 1) * BLOCK])
+    np.testing.assert_allclose(km.estimator_.cluster_centers_, model.cluster_centers_)
+    target = X @ np.arange(5.0)
+    reg = Incremental(SGDRegressor(random_state=0), scoring="r2", max_epochs=3)
+    reg.fit(Xd, da.from_array(target, chunks=BLOCK))
+    assert reg.history_[-1]["train_score"] is not None
+    assert reg.score(Xd, da.from_array(target, chunks=BLOCK)) > 0.9
+
+
+def interleaved_by_hand(X, y, n_epochs):
+    scaler, sgd = SkStandardScaler(), SGDClassifier(random_state=0)
+    for epoch in range(n_epochs):
+        for i in range(N_BLOCKS):
+            rows = slice(i * BLOCK, (i + 1) * BLOCK)
+            if epoch == 0:
+                scaler.partial_fit(X[rows])
+            sgd.partial_fit(scaler.transform(X[rows]), y[rows], classes=[0, 1])
+    return scaler, sgd
+
+
+def test_pipeline_interleaved_is_one_pass_per_epoch(data):
+    X, y = data
+    pipe = make_pipeline(SkStandardScaler(), SGDClassifier(random_state=0))
+    inc = Incremental(pipe, max_epochs=2, shuffle_blocks=False).fit(*dask_xy(X, y))
+    scaler, sgd = interleaved_by_hand(X, y, 2)
+    np.testing.assert_allclose(inc.estimator_[0].mean_, scaler.mean_)
+    np.testing.assert_array_equal(inc.estimator_[-1].coef_, sgd.coef_)
+    assert [h["n_blocks"] for h in inc.history_] == [N_BLOCKS, N_BLOCKS]
+    assert pipe[0].__dict__.get("mean_") is None  # the given pipeline is untouched
+
+
+def test_pipeline_stagewise_is_the_exact_order(data):
+    X, y = data
+    pipe = make_pipeline(SkStandardScaler(), SGDClassifier(random_state=0))
+    inc = Incremental(
+        pipe, max_epochs=2, shuffle_blocks=False, pipeline_fit="stagewise"
+    )
+    inc.fit(*dask_xy(X, y))
+    scaler = SkStandardScaler().fit(X)
+    np.testing.assert_allclose(inc.estimator_[0].mean_, scaler.mean_)
+    np.testing.assert_allclose(inc.estimator_[0].var_, scaler.var_)
+    sgd = manual_loop(
+        SGDClassifier(random_state=0),
+        scaler.transform(X),
+        y,
+        [range(N_BLOCKS)] * 2,
+        classes=[0, 1],
+    )
+    np.testing.assert_allclose(inc.estimator_[-1].coef_, sgd.coef_, rtol=1e-10)
+    assert [h["stage"] for h in inc.history_] == ["standardscaler", "final", "final"]
+
+
+def test_pipeline_with_stateless_and_passthrough_steps(data):
+    X, y = data
+    pipe = make_pipeline(FunctionTransformer(np.abs), "passthrough", GaussianNB())
+    inc = Incremental(pipe, shuffle_blocks=False).fit(*dask_xy(X, y))
+    expected = GaussianNB().fit(np.abs(X), y)
+    np.testing.assert_allclose(inc.estimator_[-1].theta_, expected.theta_)
+    np.testing.assert_allclose(inc.estimator_[-1].var_, expected.var_, rtol=1e-6)
+
+
+def test_in_a_pipeline_after_the_dask_native_scaler(data, count_computes):
+    X, y = data
+    Xd, yd = dask_xy(X, y)
+    pipe = make_pipeline(
+        StandardScaler(),
+        Incremental(SGDClassifier(random_state=0), shuffle_blocks=False),
+    )
+    pipe.fit(Xd, yd)
+    scaled = SkStandardScaler().fit_transform(X)
+    expected = manual_loop(
+        SGDClassifier(random_state=0), scaled, y, [range(N_BLOCKS)], classes=[0, 1]
+    )
+    np.testing.assert_allclose(pipe[-1].estimator_.coef_, expected.coef_, rtol=1e-8)
+    with count_computes() as counter:
+        prediction = pipe.predict(Xd)
+    assert counter.count == 0
+    assert prediction.chunks == Xd.chunks[:1]
+
+
+def test_read_ahead_is_bounded_and_overlaps(data):
+    X, y = data
+    events, changed = [], threading.Condition()
+
+    def logged(block, block_info=None):
+        with changed:
+            events.append("read")
+            changed.notify_all()
+        return block
+
+    class Logger(ClassifierMixin, BaseEstimator):
+        """Waits (briefly) inside partial_fit for the next block's read to start."""
+
+        def partial_fit(self, X, y, classes=None):
+            with changed:
+                events.append("fit")
+                fits = events.count("fit")
+                if scalearn.get_config()["read_ahead"]:
+                    changed.wait_for(
+                        lambda: events.count("read") > fits or fits == N_BLOCKS,
+                        timeout=1,
+                    )
+                events.append("done")
+            self.classes_ = np.array([0, 1])
+            return self
+
+        def predict(self, X):
+            return np.zeros(len(X), dtype=int)
+
+    Xd = da.from_array(X, chunks=(BLOCK, 5)).map_blocks(
+        logged, dtype=X.dtype, name="logged"
+    )
+    yd = da.from_array(y, chunks=BLOCK)
+    for read_ahead in (0, 1, 3):
+        events.clear()
+        with scalearn.config_context(read_ahead=read_ahead):
+            Incremental(Logger(), shuffle_blocks=False).fit(Xd, yd, classes=[0, 1])
+        reads = done = held = 0
+        for kind in events:
+            reads += kind == "read"
+            done += kind == "done"
+            held = max(held, reads - done)
+        # Blocks held: the one partial_fit works on plus those read ahead.
+        assert held <= read_ahead + 1, (read_ahead, events)
+        assert reads == done == N_BLOCKS
+        during_fit = [
+            events[events.index("fit", i) + 1] for i in range(0, len(events), 3)
+        ]
+        if read_ahead:
+            assert "read" in during_fit, "no block was read while partial_fit ran"
+        else:
+            assert events == ["read", "fit", "done"] * N_BLOCKS
+
+
+def test_errors_are_clear(data):
+    X, y = data
+    with pytest.raises(
+        ValueError, match=r"'estimator' parameter of Incremental.*partial_fit"
+    ):
+        Incremental(PCA()).fit(X, y)
+    with pytest.raises(ValueError, match=r"Step 'pca' \(PCA\) must see all the data"):
+        Incremental(make_pipeline(PCA(), SGDClassifier())).fit(X, y)
+    for param, value in [
+        ("max_epochs", 0),
+        ("validation_fraction", 1.5),
+        ("n_iter_no_change", 0),
+        ("tol", -1),
+        ("pipeline_fit", "zigzag"),
+    ]:
+        with pytest.raises(ValueError, match=f"'{param}' parameter of Incremental"):
+            Incremental(SGDClassifier(), **{param: value}).fit(X, y)
+    Xd, yd = dask_xy(X, y)
+    with pytest.raises(ValueError, match="X has 2000 rows but y has 1000"):
+        Incremental(SGDClassifier()).fit(Xd, yd[:1000])
+    inc = Incremental(SGDClassifier()).fit(Xd, yd)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        inc.partial_fit(Xd[:, :3], yd)
+
+
+def test_unknown_block_lengths_checked_when_asked(data, to_container):
+    X, y = data
+    Xd, yd = to_container(X, y, "dask_frame", chunk_rows=BLOCK)
+    Xa, ya = Xd.to_dask_array(), yd.to_dask_array()
+    inc = Incremental(SGDClassifier(random_state=0), assume_equal_chunks=False)
+    inc.fit(Xa, ya)
+    assert inc.history_[0]["n_samples"] == len(X)
+    with pytest.raises(ValueError, match="blocks of X have"):
+        Incremental(SGDClassifier(), assume_equal_chunks=False).fit(Xa, _misaligned(y))
+
+
+def _misaligned(values):
+    """A y with the same number of blocks as X but other lengths, all hidden."""
+    sizes = [BLOCK + 10] + [BLOCK] * (N_BLOCKS - 2) + [BLOCK - 10]
+    parts = np.split(values, np.cumsum(sizes)[:-1])
+    return da.concatenate(
+        [
+            da.from_delayed(dask.delayed(p), shape=(np.nan,), dtype=values.dtype)
+            for p in parts
+        ]
+    )
