@@ -48,9 +48,11 @@ def check_fitted_features(owner: str, fitted: Any, X: Any) -> None:
     expected = getattr(fitted, "n_features_in_", None)
     got = n_features(X)
     if expected is not None and got is not None and got != expected:
+        # scikit-learn's wording, which tools and its own checks match on.
         raise ValueError(
-            f"{owner}: X has {got} features, but it was fitted with {expected} "
-            "features. Pass data with the columns the model was fitted on."
+            f"{owner}: X has {got} features, but {owner.split('.')[0]} is expecting "
+            f"{expected} features as input. Pass data with the columns the model "
+            "was fitted on."
         )
     names = getattr(fitted, "feature_names_in_", None)
     columns = columns_of(X)

@@ -109,17 +109,18 @@ def _partial_fit_step(
     state: _ChainState, block: tuple, plan: _Plan, scorer: Any, fit_params: dict
 ) -> _ChainState:
     x, y, block_params = block
+    rows = x.shape[0] if hasattr(x, "shape") else len(np.asarray(x))
     tally = state.tally
     if plan.score and scorer is not None and state.started:
         value = _score_block(scorer, state.model, x, y)
         if value is not None:
-            tally.score_sum += value * len(x)
-            tally.n_scored += len(x)
+            tally.score_sum += value * rows
+            tally.n_scored += rows
     if plan.pipeline:
         _update_pipeline(state.model, x, y, plan, state.started)
     else:
         state.model.partial_fit(x, y, **fit_params, **block_params)
-    tally.n_samples += len(x)
+    tally.n_samples += rows
     tally.n_blocks += 1
     return _ChainState(state.model, True, tally)
 

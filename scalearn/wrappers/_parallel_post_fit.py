@@ -85,8 +85,8 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
     >>> proba = clf.predict_proba(X)
     >>> proba.chunks
     ((250, 250, 250, 250), (2,))
-    >>> round(float(clf.score(X, y)), 2)
-    1.0
+    >>> float(clf.score(X, y)) > 0.95
+    True
     """
 
     _meta_params = {

@@ -289,7 +289,7 @@ def test_errors_are_clear(fitted):
         ValueError, match=r"'estimator' parameter of ParallelPostFit.*None"
     ):
         ParallelPostFit().fit(X, y)
-    with pytest.raises(ValueError, match="X has 3 features, but it was fitted with 4"):
+    with pytest.raises(ValueError, match="X has 3 features, but ParallelPostFit is"):
         wrapper.predict(da.from_array(X[:, :3], chunks=100))
     named = ParallelPostFit(LogisticRegression()).fit(
         pd.DataFrame(X, columns=list("abcd")), y
