@@ -18,6 +18,7 @@ from scalearn.utils._containers import (
     stand_in,
     whole_rows,
 )
+from scalearn.utils._sklearn_compat import set_transform_output, transform_output
 from scalearn.utils._validation import check_fitted_features, check_param
 
 _FLOAT_DTYPES = (np.float64, np.float32, np.float16)
@@ -124,11 +125,34 @@ class StandardScaler(sk_preprocessing.StandardScaler, auto_wrap_output_keys=None
             return super().partial_fit(X, y, sample_weight=sample_weight)
         return self._partial_fit_dask(X, sample_weight)
 
+    def set_output(self, *, transform: str | None = None) -> StandardScaler:
+        """Choose what ``transform`` returns: "default" or "pandas".
+
+        With "pandas", numpy and pandas input give a pandas DataFrame; dask input
+        keeps its own container (dask DataFrame in, dask DataFrame out).
+        """
+        accepted = (None, "default", "pandas")
+        check_param(
+            type(self).__name__,
+            "transform",
+            transform,
+            transform in accepted,
+            f"one of {list(accepted)}",
+        )
+        set_transform_output(self, transform)
+        return self
+
     def transform(self, X: Any, copy: bool | None = None) -> Any:
         """Standardize ``X``; lazy and blockwise for dask input."""
         if not is_dask(X):
-            return super().transform(X, copy=copy)
+            return self._as_configured(super().transform(X, copy=copy), X)
         return self._map_scale(X, "transform", inverse=False)
+
+    def _as_configured(self, out: Any, X: Any) -> Any:
+        if transform_output(self) != "pandas" or isinstance(out, pd.DataFrame):
+            return out
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(out, index=index, columns=self.get_feature_names_out())
 
     def inverse_transform(self, X: Any, copy: bool | None = None) -> Any:
         """Undo :meth:`transform`; lazy and blockwise for dask input."""
@@ -137,8 +161,7 @@ class StandardScaler(sk_preprocessing.StandardScaler, auto_wrap_output_keys=None
         return self._map_scale(X, "inverse_transform", inverse=True)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        if not is_dask(X):
-            return super().fit_transform(X, y, **fit_params)
+        """Fit, then transform: one pass to fit and a lazy transform for dask."""
         return self.fit(X, y, **fit_params).transform(X)
 
     # --- dask paths ---------------------------------------------------------------

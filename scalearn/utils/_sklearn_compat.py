@@ -1,0 +1,32 @@
+"""Everything that touches scikit-learn beyond its public API, one block per need.
+
+Each block says when it can go.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# --- set_output on estimators that return dask collections -------------------------
+# scikit-learn's automatic output wrapping would turn a lazy dask result into pandas
+# (computing it), so scalearn's dask-aware transformers opt out of it and keep the
+# setting themselves. They keep it in the attribute scikit-learn uses, so that
+# ``clone`` carries it over as it does for scikit-learn's own transformers.
+# Remove when scikit-learn offers a public way to read an estimator's output
+# configuration and to skip wrapping for containers it does not know.
+_OUTPUT_CONFIG = "_sklearn_output_config"
+
+
+def set_transform_output(estimator: Any, transform: str | None) -> None:
+    if transform is not None:
+        config = dict(getattr(estimator, _OUTPUT_CONFIG, {}))
+        config["transform"] = transform
+        setattr(estimator, _OUTPUT_CONFIG, config)
+
+
+def transform_output(estimator: Any) -> str:
+    """The container ``transform`` should return: "default", "pandas", ..."""
+    from sklearn import get_config
+
+    config = getattr(estimator, _OUTPUT_CONFIG, {})
+    return config.get("transform", get_config()["transform_output"])
