@@ -389,3 +389,12 @@ def _misaligned(values):
             for p in parts
         ]
     )
+
+
+def test_progress_bar_when_enabled(data, capsys):
+    X, y = data
+    with scalearn.config_context(progress_bar=True):
+        Incremental(SGDClassifier(random_state=0), max_epochs=2).fit(*dask_xy(X, y))
+    err = capsys.readouterr().err
+    assert "SGDClassifier" in err
+    assert f"{2 * N_BLOCKS}/{2 * N_BLOCKS}" in err
