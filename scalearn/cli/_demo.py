@@ -33,6 +33,7 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.utils import format_bytes
 from distributed import Client, LocalCluster, performance_report
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -68,7 +69,7 @@ DESCRIPTION = (
     "throughput, model quality and peak memory per step."
 )
 
-DEFAULT_ROWS = 25_000_000
+DEFAULT_ROWS = 40_000_000
 MIN_ROWS = 1_000
 ROWS_PER_PARTITION = 250_000
 MIN_PARTITIONS = 4
@@ -370,6 +371,11 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
+def _disk_usage(directory: Path) -> str:
+    """Total size of the files in ``directory``, for people to read."""
+    return format_bytes(sum(f.stat().st_size for f in directory.rglob("*.parquet")))
+
+
 # --- the regimes --------------------------------------------------------------
 
 
@@ -408,7 +414,7 @@ def generate_trips(client: Client, path: Path, layout: Layout) -> Step:
     write = trips.to_parquet(path, write_index=False, overwrite=True, compute=False)
     with measure(client, "generate") as cost:
         _compute(write, desc="generating trips and writing parquet")
-    _say(f"      written in {cost.seconds:.1f} s")
+    _say(f"      written in {cost.seconds:.1f} s ({_disk_usage(path)} on disk)")
     return Step.measured(REGIME_DATA, "generate trips -> parquet", layout.rows, cost)
 
 
@@ -457,7 +463,10 @@ def small_fit_big_predict(client: Client, trips: Trips, path: Path) -> list[Step
     )
     with measure(client, "predict") as cost:
         predict_to_parquet(model, trips.frame, path)
-    _say(f"      predicted {layout.rows:,} trips in {cost.seconds:.1f} s")
+    _say(
+        f"      predicted {layout.rows:,} trips in {cost.seconds:.1f} s, into "
+        f"{path.name} ({_disk_usage(path)})"
+    )
     steps.append(
         Step.measured(REGIME_SMALL_FIT, "predict_proba -> parquet", layout.rows, cost)
     )
@@ -491,7 +500,7 @@ def tip_pipeline() -> Pipeline:
 def predict_to_parquet(model: ParallelPostFit, trips: dd.DataFrame, path: Path) -> None:
     """Write each trip's id and tip probability, block by block, to parquet."""
     proba = model.predict_proba(trips[list(FEATURES)])
-    predictions = trips[[TRIP_ID]].assign(tip_probability=proba[1])
+    predictions = trips[[TRIP_ID]].assign(tip_probability=proba[1].astype("f4"))
     write = predictions.to_parquet(
         path, write_index=False, overwrite=True, compute=False
     )
