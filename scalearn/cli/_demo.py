@@ -500,7 +500,7 @@ def tip_pipeline() -> Pipeline:
 def predict_to_parquet(model: ParallelPostFit, trips: dd.DataFrame, path: Path) -> None:
     """Write each trip's id and tip probability, block by block, to parquet."""
     proba = model.predict_proba(trips[list(FEATURES)])
-    predictions = trips[[TRIP_ID]].assign(tip_probability=proba[1].astype("f4"))
+    predictions = trips[[TRIP_ID]].assign(tip_probability=proba["1"].astype("f4"))
     write = predictions.to_parquet(
         path, write_index=False, overwrite=True, compute=False
     )

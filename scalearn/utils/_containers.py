@@ -108,7 +108,10 @@ def to_row_blocks(X: Any) -> list:
     if is_dask_array(X):
         return list(whole_rows(X).to_delayed().ravel())
     if is_dask_frame(X):
-        return list(X.to_delayed())
+        # Optimizing would fuse partitions differently for X and y taken from one
+        # parquet read (by how many columns each keeps), so keep the partitions
+        # ``npartitions`` reports; column projection still happens.
+        return list(X.to_delayed(optimize_graph=False))
     return [X]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from typing import Any
@@ -82,6 +83,8 @@ def compute(*collections: Any, desc: str = "computing") -> tuple:
 
     futures = client.compute(list(collections))
     print(desc, file=sys.stderr, flush=True)
-    progress(futures)
+    # distributed's text bar draws on standard output; keep that for results.
+    with contextlib.redirect_stdout(sys.stderr):
+        progress(futures)
     print(file=sys.stderr, flush=True)
     return tuple(client.gather(futures))

@@ -440,6 +440,13 @@ class Incremental(ParallelPostFit):
     def _blocks(self, X: Any, y: Any, block_params: dict) -> list:
         xs = to_row_blocks(X)
         ys = to_row_blocks(y) if y is not None else [None] * len(xs)
+        if len(xs) != len(ys):
+            raise ValueError(
+                f"{type(self).__name__}.fit: X comes in {len(xs)} blocks and y in "
+                f"{len(ys)}, so their rows cannot be paired. Build both from one "
+                "collection (X = df[features], y = df[target]) or rechunk y to X's "
+                "blocks."
+            )
         params = {k: to_row_blocks(v) for k, v in block_params.items()}
         return [
             (x, yb, {k: v[i] for k, v in params.items()})

@@ -188,7 +188,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
 
     @available_if(_inner_has("predict_proba"))
     def predict_proba(self, X: Any) -> Any:
-        """Class probabilities for ``X``; columns named by class on a DataFrame."""
+        """Class probabilities; on a dask DataFrame, columns named ``str(class)``."""
         return self._apply("predict_proba", X)
 
     @available_if(_inner_has("predict_log_proba"))
@@ -267,7 +267,8 @@ def _label_output(fitted: Any, method: str, out: Any) -> Any:
         return pd.Series(out, name=PREDICTION_NAME if method == "predict" else method)
     classes = getattr(fitted, "classes_", None)
     if method != "transform" and classes is not None and len(classes) == out.shape[1]:
-        return pd.DataFrame(out, columns=list(classes))
+        # String labels, so the result can be written to parquet as it is.
+        return pd.DataFrame(out, columns=[str(c) for c in classes])
     if method == "transform" and hasattr(fitted, "get_feature_names_out"):
         try:
             return pd.DataFrame(out, columns=list(fitted.get_feature_names_out()))

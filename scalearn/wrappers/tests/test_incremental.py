@@ -2,6 +2,7 @@ import threading
 
 import dask
 import dask.array as da
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ from sklearn.preprocessing import StandardScaler as SkStandardScaler
 
 import scalearn
 from scalearn.preprocessing import StandardScaler
-from scalearn.wrappers import Incremental
+from scalearn.wrappers import Incremental, ParallelPostFit
 
 N_BLOCKS, BLOCK = 8, 250
 
@@ -398,3 +399,24 @@ def test_progress_bar_when_enabled(data, capsys):
     err = capsys.readouterr().err
     assert "SGDClassifier" in err
     assert f"{2 * N_BLOCKS}/{2 * N_BLOCKS}" in err
+
+
+def test_columns_of_one_parquet_read_stay_aligned(data, tmp_path):
+    """dask fuses a parquet read's partitions by how many columns are kept."""
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde")).assign(target=y)
+    dd.from_pandas(frame, npartitions=N_BLOCKS).to_parquet(tmp_path, write_index=False)
+    stored = dd.read_parquet(tmp_path, filesystem="arrow")
+    features, target = stored[["a", "b"]], stored["target"]
+    inc = Incremental(SGDClassifier(random_state=0), shuffle_blocks=False)
+    inc.fit(features, target)
+    assert inc.history_[0]["n_blocks"] == features.npartitions
+    model = SGDClassifier(random_state=0)
+    for i in range(stored.npartitions):  # in dask's file order, whatever it is
+        part = stored.partitions[i].compute()
+        model.partial_fit(part[["a", "b"]], part["target"], classes=[0, 1])
+    np.testing.assert_array_equal(inc.estimator_.coef_, model.coef_)
+    proba = ParallelPostFit(SGDClassifier(loss="log_loss")).fit(frame[["a", "b"]], y)
+    written = tmp_path / "proba"
+    proba.predict_proba(features).to_parquet(written)  # string column names
+    assert len(dd.read_parquet(written, filesystem="arrow")) == len(X)

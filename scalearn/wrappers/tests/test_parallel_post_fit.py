@@ -66,7 +66,7 @@ def test_dask_frame_predict_is_a_series_on_the_input_index(
     computed = prediction.compute()
     pd.testing.assert_index_equal(computed.index, Xd.index.compute())
     proba = wrapper.predict_proba(Xd)
-    assert list(proba.columns) == [0, 1]
+    assert list(proba.columns) == ["0", "1"]
     assert proba.compute().shape == (len(X), 2)
 
 
