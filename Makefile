@@ -18,15 +18,15 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/scalearn demo $(ARGS)
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check scalearn benchmarks
-	$(VENV)/bin/ruff format --check scalearn benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test: lint
 	$(PY) -m pytest $(ARGS)
 
 format: $(VENV)/.installed
-	$(VENV)/bin/ruff check --fix scalearn benchmarks
-	$(VENV)/bin/ruff format scalearn benchmarks
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS),bench]"
