@@ -1,0 +1,249 @@
+"""Small helpers shared by the benchmark scripts: facts about the run, tables, JSON.
+
+Nothing here imports numpy, dask or any library under test, so a benchmark can
+import it before it decides how to start its subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCH_DIR / "results"
+GiB = 1024**3
+
+LIBRARIES = (
+    "scalearn",
+    "dask-ml",
+    "dask",
+    "distributed",
+    "scikit-learn",
+    "numpy",
+    "scipy",
+    "pandas",
+    "threadpoolctl",
+    "psutil",
+)
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the libraries that can change a benchmark's figures."""
+    found = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _meminfo_total() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_facts() -> dict[str, Any]:
+    """CPU count, memory and platform of the machine the figures come from."""
+    usable = (
+        len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count()
+    )
+    total = _meminfo_total()
+    return {
+        "hostname": platform.node(),
+        "platform": platform.platform(),
+        "cpu_model": _cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "usable_cpus": usable,
+        "memory_gib": round(total / GiB, 1) if total else None,
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def run_header(title: str) -> dict[str, Any]:
+    """Print what is being measured where; return the same facts for the JSON."""
+    facts = {
+        "benchmark": title,
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": machine_facts(),
+        "versions": library_versions(),
+    }
+    m = facts["machine"]
+    v = facts["versions"]
+    print(f"== {title} ==")
+    print(
+        f"machine: {m['usable_cpus']} usable CPUs ({m['cpu_model']}), "
+        f"{m['memory_gib']} GiB RAM, load average {m['load_average_1_5_15']}"
+    )
+    print(
+        "versions: "
+        + ", ".join(f"{k} {v[k]}" for k in ("scalearn", "dask-ml", "dask", "numpy"))
+        + f", scikit-learn {v['scikit-learn']}, python {v['python']}"
+    )
+    return facts
+
+
+def _cpu_busy_seconds() -> float | None:
+    """CPU seconds all processes on the machine have used since boot (/proc/stat).
+
+    Steal time counts as busy: on a virtual machine it is CPU taken by others.
+    """
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    """CPU seconds of this process and of its children that have been waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class BackgroundLoad:
+    """How many cores other processes kept busy since ``start`` (a noise gauge)."""
+
+    def __init__(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        self._t0 = time.monotonic()
+        self._busy0 = _cpu_busy_seconds()
+        self._own0 = _own_cpu_seconds()
+
+    def cores(self) -> float | None:
+        busy = _cpu_busy_seconds()
+        elapsed = time.monotonic() - self._t0
+        if busy is None or self._busy0 is None or elapsed <= 0:
+            return None
+        others = (busy - self._busy0) - (_own_cpu_seconds() - self._own0)
+        return max(0.0, others) / elapsed
+
+
+def wait_for_quiet(
+    max_wait: float, threshold: float = 0.25, window: float = 2.0
+) -> float | None:
+    """Wait up to ``max_wait`` s until other processes use < ``threshold`` cores.
+
+    Returns the background load of the last window (None if it cannot be read).
+    The benchmarks share the machine; waiting for a quiet moment makes their
+    figures less noisy, and the load is reported either way.
+    """
+    deadline = time.monotonic() + max_wait
+    gauge = BackgroundLoad()
+    while True:
+        gauge.start()
+        time.sleep(window)
+        load = gauge.cores()
+        if load is None or load < threshold or time.monotonic() >= deadline:
+            return load
+        print(f"  waiting for a quiet machine: others use {load:.2f} cores ...")
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``, or None when either is missing or zero."""
+    if not numerator or not denominator:
+        return None
+    if math.isnan(numerator) or math.isnan(denominator):
+        return None
+    return numerator / denominator
+
+
+def fmt(value: Any, spec: str = ".3g", missing: str = "-") -> str:
+    """Format a number for a table; None (not measured) prints as ``missing``."""
+    if value is None:
+        return missing
+    if isinstance(value, str):
+        return value
+    return format(value, spec)
+
+
+def fmt_rate(rows_per_second: float | None) -> str:
+    """Rows per second, in millions."""
+    if rows_per_second is None:
+        return "-"
+    return f"{rows_per_second / 1e6:.2f}M"
+
+
+def fmt_bytes(n_bytes: float | None) -> str:
+    if n_bytes is None:
+        return "-"
+    if n_bytes >= GiB / 2:
+        return f"{n_bytes / GiB:.2f} GiB"
+    return f"{n_bytes / 2**20:.0f} MiB"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table: first column left-aligned, the others right-aligned."""
+    widths = [
+        max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
+        for i, h in enumerate(headers)
+    ]
+
+    def line(cells: Sequence[Any]) -> str:
+        parts = [
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> Path:
+    """Write ``payload`` atomically (through a ``.tmp`` file) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w") as f:
+        json.dump(payload, f, indent=2, sort_keys=False, default=_jsonable)
+        f.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    """numpy scalars and paths, which ``json`` does not know, as plain values."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def verdict(met: bool | None) -> str:
+    if met is None:
+        return "not measured"
+    return "MET" if met else "NOT MET"
