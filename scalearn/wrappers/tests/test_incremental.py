@@ -420,3 +420,18 @@ def test_columns_of_one_parquet_read_stay_aligned(data, tmp_path):
     written = tmp_path / "proba"
     proba.predict_proba(features).to_parquet(written)  # string column names
     assert len(dd.read_parquet(written, filesystem="arrow")) == len(X)
+
+
+def test_progressive_score_uses_a_bounded_sample_of_large_blocks():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60_000, 3))
+    y = (X[:, 0] + rng.normal(size=len(X)) > 0).astype(np.int64)
+    Xd, yd = da.from_array(X, chunks=(30_000, 3)), da.from_array(y, chunks=30_000)
+    inc = Incremental(SGDClassifier(random_state=0), shuffle_blocks=False).fit(Xd, yd)
+    model = SGDClassifier(random_state=0).partial_fit(
+        X[:30_000], y[:30_000], classes=[0, 1]
+    )
+    sample = slice(30_000, None, 3)  # 30,000 rows scored on every third: 10,000
+    assert inc.history_[0]["train_score"] == pytest.approx(
+        model.score(X[sample], y[sample])
+    )
