@@ -115,6 +115,25 @@ def to_row_blocks(X: Any) -> list:
     return [X]
 
 
+def paired_row_blocks(X: Any, *others: Any, owner: str) -> list[tuple]:
+    """``(x_block, other_block, ...)`` per row block; ``others`` already aligned.
+
+    A None in ``others`` pairs None with every block.
+    """
+    xs = to_row_blocks(X)
+    columns = [xs]
+    for other in others:
+        blocks = [None] * len(xs) if other is None else to_row_blocks(other)
+        if len(blocks) != len(xs):
+            raise ValueError(
+                f"{owner}: X comes in {len(xs)} blocks and y in {len(blocks)}, so "
+                "their rows cannot be paired. Build both from one collection "
+                "(X = df[features], y = df[target]) or rechunk y to X's blocks."
+            )
+        columns.append(blocks)
+    return list(zip(*columns, strict=True))
+
+
 def select_blocks(X: Any, indices: Sequence[int]) -> Any:
     """The row blocks ``indices`` of a dask collection, in that order, still lazy."""
     if is_dask_array(X):
@@ -133,20 +152,28 @@ def block_lengths(X: Any) -> tuple[int, ...]:
     return (int(n_rows(X)),)
 
 
-def align_y(X: Any, y: Any, *, owner: str) -> Any:
+def align_y(X: Any, y: Any, *, owner: str, assume_equal_blocks: bool = True) -> Any:
     """Return ``y`` split into the same row blocks as ``X``.
 
-    A dask array ``y`` is rechunked to ``X``'s row chunks; in-memory ``y`` is
-    split to match a dask ``X``; dask ``y`` with dask ``X`` of unknown lengths is
-    taken as aligned when both have the same number of blocks (as when both come
-    from one DataFrame), and otherwise the lengths are computed, which is the
-    only case that computes anything.
+    Known row lengths are matched exactly (``y`` is rechunked to ``X``'s rows,
+    in-memory ``y`` is split). When a dask ``y`` and a dask ``X`` hide their
+    lengths but have the same number of blocks (as when both come from one
+    DataFrame), they are taken as aligned, or with ``assume_equal_blocks=False``
+    their lengths are computed and compared. Otherwise the lengths are computed
+    only where unavoidable.
     """
     if y is None or not is_dask(X):
         return dask.compute(y)[0] if is_dask(y) else y
-    if is_dask(y) and n_blocks(y) == n_blocks(X):
-        if is_dask_array(X) and is_dask_array(y):
-            _check_same_length(X, y, owner)
+    hidden = not (has_known_rows(X) and has_known_rows(y))
+    if is_dask(y) and n_blocks(y) == n_blocks(X) and hidden:
+        if not assume_equal_blocks:
+            x_lengths, y_lengths = block_lengths(X), block_lengths(y)
+            if x_lengths != y_lengths:
+                raise ValueError(
+                    f"{owner}: the blocks of X have {x_lengths} rows and those of "
+                    f"y have {y_lengths}. Build X and y from the same source, or "
+                    "rechunk y to X's blocks: y.rechunk({0: X.chunks[0]})."
+                )
         return y
     if is_dask_frame(X) and is_dask_frame(y):
         if X.known_divisions and y.known_divisions:

@@ -19,13 +19,11 @@ from sklearn.utils import check_random_state, get_tags
 from scalearn._config import get_config
 from scalearn.utils._containers import (
     align_y,
-    block_lengths,
-    has_known_rows,
     is_dask,
     is_dask_array,
     is_dask_frame,
+    paired_row_blocks,
     select_blocks,
-    to_row_blocks,
 )
 from scalearn.utils._executor import get_executor
 from scalearn.utils._progress import progress_bar
@@ -370,12 +368,12 @@ class Incremental(ParallelPostFit):
     ) -> tuple[Any, int]:
         """Run the epochs; return the trained model and the number of epochs run."""
         owner = f"{type(self).__name__}.fit"
-        y = self._aligned(X, y, owner)
+        y = align_y(X, y, owner=owner, assume_equal_blocks=self.assume_equal_chunks)
         const_params, block_params = self._split_fit_params(X, fit_params, owner)
         const_params = self._with_classes(model, y, const_params, started)
         rng = check_random_state(self.random_state)
 
-        blocks = self._blocks(X, y, block_params)
+        blocks = self._blocks(X, y, block_params, owner)
         train, val = self._split_validation(len(blocks), rng)
         stages = self._stages(model, const_params, started, epochs)
         total = sum(n for _, n, _ in stages) * len(train)
@@ -412,18 +410,6 @@ class Incremental(ParallelPostFit):
             executor.close()
         return state.model, epochs_run
 
-    def _aligned(self, X: Any, y: Any, owner: str) -> Any:
-        hidden = not (has_known_rows(X) and has_known_rows(y))
-        if hidden and not self.assume_equal_chunks and is_dask(X) and is_dask(y):
-            x_lengths, y_lengths = block_lengths(X), block_lengths(y)
-            if x_lengths != y_lengths:
-                raise ValueError(
-                    f"{owner}: the blocks of X have {x_lengths} rows and those of "
-                    f"y have {y_lengths}. Build X and y from the same source, or "
-                    "rechunk y to X's blocks: y.rechunk({0: X.chunks[0]})."
-                )
-        return align_y(X, y, owner=owner)
-
     def _split_fit_params(
         self, X: Any, fit_params: dict, owner: str
     ) -> tuple[dict, dict]:
@@ -452,21 +438,11 @@ class Incremental(ParallelPostFit):
             classes = y
         return {**params, "classes": np.unique(np.asarray(dask.compute(classes)[0]))}
 
-    def _blocks(self, X: Any, y: Any, block_params: dict) -> list:
-        xs = to_row_blocks(X)
-        ys = to_row_blocks(y) if y is not None else [None] * len(xs)
-        if len(xs) != len(ys):
-            raise ValueError(
-                f"{type(self).__name__}.fit: X comes in {len(xs)} blocks and y in "
-                f"{len(ys)}, so their rows cannot be paired. Build both from one "
-                "collection (X = df[features], y = df[target]) or rechunk y to X's "
-                "blocks."
-            )
-        params = {k: to_row_blocks(v) for k, v in block_params.items()}
-        return [
-            (x, yb, {k: v[i] for k, v in params.items()})
-            for i, (x, yb) in enumerate(zip(xs, ys, strict=True))
-        ]
+    def _blocks(self, X: Any, y: Any, block_params: dict, owner: str) -> list:
+        """``(x, y, per-block fit params)`` for each row block of ``X``."""
+        names = list(block_params)
+        pairs = paired_row_blocks(X, y, *block_params.values(), owner=owner)
+        return [(x, yb, dict(zip(names, rest, strict=True))) for x, yb, *rest in pairs]
 
     def _split_validation(
         self, n: int, rng: np.random.RandomState

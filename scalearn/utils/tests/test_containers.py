@@ -18,6 +18,7 @@ from scalearn.utils._containers import (
     container_kind,
     map_rows,
     n_features,
+    paired_row_blocks,
     stand_in,
     to_row_blocks,
 )
@@ -44,6 +45,22 @@ def test_align_y_rechunks_to_x_rows_without_computing(count_computes):
     from_numpy = align_y(X, np.arange(10), owner="Test.fit")
     assert from_numpy.chunks == X.chunks[:1]
     np.testing.assert_array_equal(from_numpy.compute(), np.arange(10))
+
+
+def test_align_y_matches_known_lengths_even_with_equal_block_counts():
+    X = da.zeros((1000, 2), chunks=(300, 2))
+    y = da.arange(1000, chunks=250)  # four blocks each, different lengths
+    aligned = align_y(X, y, owner="T")
+    assert aligned.chunks == X.chunks[:1]
+    pairs = paired_row_blocks(X, aligned, owner="T")
+    assert [dask.compute(b)[0].shape[0] for _, b in pairs] == [300, 300, 300, 100]
+
+
+def test_paired_row_blocks_refuses_unequal_counts():
+    X = da.zeros((10, 2), chunks=(5, 2))
+    with pytest.raises(ValueError, match="X comes in 2 blocks and y in 5"):
+        paired_row_blocks(X, da.arange(10, chunks=2), owner="T")
+    assert [y for _, y in paired_row_blocks(X, None, owner="T")] == [None, None]
 
 
 def test_align_y_length_mismatch_is_clear():

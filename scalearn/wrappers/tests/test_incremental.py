@@ -202,6 +202,20 @@ def test_y_is_rechunked_to_x_blocks(data):
     np.testing.assert_array_equal(inc.estimator_.coef_, expected.coef_)
 
 
+def test_y_with_as_many_blocks_but_other_lengths_is_realigned(data):
+    X, y = data
+    Xd = da.from_array(X, chunks=(300, 5))  # 300 * 6 + 200
+    yd = da.from_array(y, chunks=(286, 286, 286, 286, 286, 286, 284))
+    assert Xd.numblocks[0] == yd.numblocks[0]
+    inc = Incremental(SGDClassifier(random_state=0), shuffle_blocks=False).fit(Xd, yd)
+    model = SGDClassifier(random_state=0)
+    for start in range(0, len(X), 300):
+        model.partial_fit(
+            X[start : start + 300], y[start : start + 300], classes=[0, 1]
+        )
+    np.testing.assert_array_equal(inc.estimator_.coef_, model.coef_)
+
+
 def test_unsupervised_and_regression_estimators(data):
     X, y = data
     Xd, _ = dask_xy(X, y)
