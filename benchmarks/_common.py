@@ -46,26 +46,33 @@ def library_versions() -> dict[str, str]:
     return found
 
 
-def _meminfo_total() -> int | None:
+def proc_field(path: str, key: str) -> str | None:
+    """The value after ``key:`` in a ``/proc`` file, or None where there is none."""
     try:
-        with open("/proc/meminfo") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
+                name, sep, value = line.partition(":")
+                if sep and name.strip() == key:
+                    return value.strip()
     except OSError:
         pass
     return None
 
 
+def proc_kib_bytes(path: str, key: str) -> int | None:
+    """A ``/proc`` field given in kB (``MemTotal``, ``VmRSS``...), in bytes."""
+    value = proc_field(path, key)
+    return None if value is None else int(value.split()[0]) * 1024
+
+
+def _meminfo_total() -> int | None:
+    return proc_kib_bytes("/proc/meminfo", "MemTotal")
+
+
 def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    return (
+        proc_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown"
+    )
 
 
 def machine_facts() -> dict[str, Any]:

@@ -57,6 +57,7 @@ from _common import (
     fmt,
     fmt_bytes,
     fmt_rate,
+    proc_kib_bytes,
     ratio,
     run_header,
     table,
@@ -261,14 +262,7 @@ def load_arrays(config: dict[str, Any]) -> tuple[Any, Any]:
 
 
 def _status_kb(field: str) -> int | None:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
+    return proc_kib_bytes("/proc/self/status", field)
 
 
 def _reset_peak_rss() -> bool:
