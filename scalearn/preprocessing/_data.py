@@ -221,7 +221,7 @@ class StandardScaler(sk_preprocessing.StandardScaler, auto_wrap_output_keys=None
         keeps_stats = self.with_mean or self.with_std
         count = count.astype(np.float64 if keeps_stats or weighted else np.int64)
         self.n_samples_seen_ = count[0] if count.max() == count.min() else count
-        if not (self.with_mean or self.with_std):
+        if not keeps_stats:
             self.mean_, self.var_, self.scale_ = None, None, None
             return
         self.mean_ = mean
