@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, redirect_stdout
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -292,19 +292,8 @@ def read_trips(path: Path, layout: Layout) -> Trips:
     """
     frame = dd.read_parquet(path, filesystem="arrow")
     held_out = frame.partitions[layout.n_train_partitions]
-    (holdout,) = _compute(held_out, desc="reading the held-out trips")
+    (holdout,) = compute(held_out, desc="reading the held-out trips")
     return Trips(frame, layout, holdout)
-
-
-def _compute(*collections: Any, desc: str) -> tuple:
-    """scalearn's ``compute``, with its progress bar drawn on standard error.
-
-    On a cluster the bar is distributed's text bar, which writes to standard
-    output; it goes to standard error here, with the other bars, so that
-    standard output holds only the demo's report.
-    """
-    with redirect_stdout(sys.stderr):
-        return compute(*collections, desc=desc)
 
 
 # --- the session: work directory, cluster, report -----------------------------
@@ -413,7 +402,7 @@ def generate_trips(client: Client, path: Path, layout: Layout) -> Step:
     )
     write = trips.to_parquet(path, write_index=False, overwrite=True, compute=False)
     with measure(client, "generate") as cost:
-        _compute(write, desc="generating trips and writing parquet")
+        compute(write, desc="generating trips and writing parquet")
     _say(f"      written in {cost.seconds:.1f} s ({_disk_usage(path)} on disk)")
     return Step.measured(REGIME_DATA, "generate trips -> parquet", layout.rows, cost)
 
@@ -480,7 +469,7 @@ def draw_sample(trips: Trips) -> pd.DataFrame:
     """
     fraction = min(1.0, SAMPLE_ROWS / trips.layout.train_rows)
     sample = trips.train.sample(frac=fraction, random_state=SEED)
-    return _compute(sample, desc="drawing a random sample")[0]
+    return compute(sample, desc="drawing a random sample")[0]
 
 
 def tip_pipeline() -> Pipeline:
@@ -504,7 +493,7 @@ def predict_to_parquet(model: ParallelPostFit, trips: dd.DataFrame, path: Path) 
     write = predictions.to_parquet(
         path, write_index=False, overwrite=True, compute=False
     )
-    _compute(write, desc="predicting and writing parquet")
+    compute(write, desc="predicting and writing parquet")
 
 
 def big_fit(client: Client, trips: Trips) -> list[Step]:
