@@ -207,6 +207,22 @@ def _check_same_length(X: Any, y: Any, owner: str) -> None:
         )
 
 
+def take_rows(X: Any, indices: Any) -> Any:
+    """Rows ``indices`` (positions) of in-memory ``X``: numpy, sparse, pandas or list.
+
+    A pandas object keeps its index labels for the rows taken.
+    """
+    if X is None:
+        return None
+    if isinstance(X, pd.DataFrame | pd.Series):
+        return X.iloc[indices]
+    if sp.issparse(X):
+        return X.tocsr()[indices] if X.format in ("coo", "dia", "bsr") else X[indices]
+    if isinstance(X, np.ndarray):
+        return X[indices]
+    return [X[i] for i in indices]
+
+
 def meta_of(X: Any) -> Any:
     """An empty object of the same type, dtype and columns as one block of ``X``."""
     if is_dask_array(X):

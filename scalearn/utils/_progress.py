@@ -88,3 +88,54 @@ def compute(*collections: Any, desc: str = "computing") -> tuple:
         progress(futures)
     print(file=sys.stderr, flush=True)
     return tuple(client.gather(futures))
+
+
+def compute_counting(
+    items: list, groups: list, *, desc: str, unit: str = "item"
+) -> list:
+    """Compute the ``items`` (delayed objects) on the active scheduler, in one graph.
+
+    The bar ticks once a whole group is done: ``groups[i]`` names the group of
+    ``items[i]`` (for a search: the candidate a fold's score belongs to), so the
+    bar counts candidates rather than tasks. Results come back in ``items``' order.
+    """
+    remaining: dict = {}
+    for group in groups:
+        remaining[group] = remaining.get(group, 0) + 1
+    bar = progress_bar(len(remaining), desc, unit)
+
+    def finished(indices: list[int]) -> None:
+        for index in indices:
+            group = groups[index]
+            remaining[group] -= 1
+            if remaining[group] == 0:
+                bar.update(1)
+
+    try:
+        client = active_client()
+        if client is not None:
+            from distributed import as_completed
+
+            futures = client.compute(list(items))
+            index_of = {id(future): i for i, future in enumerate(futures)}
+            for future in as_completed(futures):
+                if future.status == "error":
+                    future.result()  # raises the task's exception here
+                finished([index_of[id(future)]])
+            return list(client.gather(futures))
+        from dask.callbacks import Callback
+
+        # Equal work has one key, so one finished task may end several items.
+        indices_of: dict = {}
+        for i, item in enumerate(items):
+            indices_of.setdefault(item.key, []).append(i)
+
+        class _Ticks(Callback):
+            def _posttask(self, key, result, dsk, state, worker_id) -> None:
+                if key in indices_of:
+                    finished(indices_of[key])
+
+        with _Ticks():
+            return list(dask.compute(*items))
+    finally:
+        bar.close()

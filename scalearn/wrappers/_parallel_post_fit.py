@@ -275,3 +275,14 @@ def _label_output(fitted: Any, method: str, out: Any) -> Any:
         except Exception:  # not every transformer can name its output
             pass
     return pd.DataFrame(out)
+
+
+def post_fit_view(fitted: Any) -> ParallelPostFit:
+    """A fitted ParallelPostFit around an already fitted ``fitted`` (not copied).
+
+    Used by meta-estimators (searches) to predict and score blockwise on dask
+    input with a model they fit themselves.
+    """
+    view = ParallelPostFit(fitted)
+    view.estimator_ = fitted
+    return view

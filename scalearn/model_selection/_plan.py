@@ -1,0 +1,554 @@
+"""The work of a search, each distinct piece once.
+
+A search fits every candidate on every fold. When the estimator is a Pipeline,
+candidates that agree on the parameters of the first steps share those steps'
+work: the plan gives each (fold, step, parameters of that step and of every step
+before it) one task, keyed on a deterministic token, and every candidate
+downstream reuses its fitted step and its transformed train and test data. A
+FeatureUnion step shares the same way per branch. The tasks are
+``dask.delayed`` calls with those keys, so dask runs each once, in parallel, on
+threads or on a distributed cluster.
+
+The per-task kernels at the bottom are plain functions on in-memory data. A
+failed fit becomes a :class:`Failure` that flows downstream instead of raising
+(unless ``error_score='raise'``), so one bad candidate never stops the search.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import time
+import uuid
+from dataclasses import dataclass, field
+from traceback import format_exc
+from typing import Any, NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from dask import delayed
+from dask.base import tokenize
+from sklearn.base import clone
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils import get_tags
+
+from scalearn.utils._containers import n_rows, take_rows
+from scalearn.utils._sklearn_compat import transform_output
+from scalearn.utils._tokenize import normalize_value, tokenize_estimator
+
+SKIPPED_STEPS = (None, "passthrough")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A fit that raised: its traceback, and the seconds spent before it did."""
+
+    message: str
+    seconds: float = 0.0
+
+
+class Stream(NamedTuple):
+    """The data flowing between pipeline steps on one fold.
+
+    ``fit`` feeds the next step's fit (a step's ``fit_transform`` output), ``test``
+    is the test rows transformed, ``train`` the training rows transformed with
+    ``transform`` for train scores (None when those are not asked for).
+    """
+
+    fit: Any
+    test: Any
+    train: Any
+
+
+class Fitted(NamedTuple):
+    estimator: Any
+    seconds: float
+
+
+@dataclass
+class Fold:
+    """One fold's delayed pieces: the streams at the input, and y."""
+
+    index: int
+    stream: Any
+    X_test: Any
+    X_train: Any
+    y_train: Any
+    y_test: Any
+    fit_params: Any
+
+
+@dataclass
+class SearchPlan:
+    """Builds the tasks of one search; equal work gets one key.
+
+    Parameters
+    ----------
+    scorer : callable
+        A scikit-learn scorer or ``_MultimetricScorer``-like callable.
+    error_score : 'raise' or number
+    return_train_score : bool
+    """
+
+    scorer: Any
+    error_score: Any
+    return_train_score: bool
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    tasks: dict[str, Any] = field(default_factory=dict)
+    #: Estimator fits the candidates ask for, and the distinct ones run.
+    requested_fits: int = 0
+    distinct_fits: int = 0
+
+    @property
+    def raise_errors(self) -> bool:
+        return isinstance(self.error_score, str) and self.error_score == "raise"
+
+    def _task(self, label: str, token: str, func: Any, *args: Any) -> Any:
+        key = f"{label}-{token}"
+        if key not in self.tasks:
+            self.tasks[key] = delayed(func, pure=True)(*args, dask_key_name=key)
+            if func in (_fit_transformer, _fit_final):
+                self.distinct_fits += 1
+        if func in (_fit_transformer, _fit_final):
+            self.requested_fits += 1
+        return self.tasks[key]
+
+    def _part(self, label: str, token: str, source: Any, name: str) -> Any:
+        return self._task(f"{label}-{name}", token, _part, source, name)
+
+    # -- data ----------------------------------------------------------------
+    def folds(
+        self,
+        X: Any,
+        y: Any,
+        splits: list[tuple[np.ndarray, np.ndarray]],
+        fit_params: dict,
+        n_samples: int,
+    ) -> list[Fold]:
+        """One task per fold slicing the data once; every candidate shares it."""
+        data = self._task("search-data", self.run, _identity, (X, y, fit_params))
+        folds = []
+        for index, (train, test) in enumerate(splits):
+            token = tokenize(self.run, index)
+            rows = self._task(
+                "fold-rows",
+                token,
+                _take_fold,
+                data,
+                train,
+                test,
+                n_samples,
+                self.return_train_score,
+            )
+            part = {
+                name: self._part("fold", token, rows, name)
+                for name in ("stream", "X_train", "X_test", "y_train", "y_test")
+            }
+            params = self._part("fold", token, rows, "fit_params")
+            folds.append(Fold(index, **part, fit_params=params))
+        return folds
+
+    # -- candidates ----------------------------------------------------------
+    def candidate(self, estimator: Any, fold: Fold) -> Any:
+        """The delayed score record of ``estimator`` (configured) on ``fold``."""
+        if not _is_shareable_pipeline(estimator):
+            token = tokenize(self.run, fold.index, tokenize_estimator(estimator))
+            fitted = self._task(
+                "fit", token, _fit_final, estimator, fold.stream, fold.y_train,
+                fold.fit_params, None, self.raise_errors,
+            )  # fmt: skip
+            return self._task(
+                "score", token, _score, estimator, [], fitted, fold.stream,
+                fold.X_test, fold.y_test, fold.X_train, fold.y_train,
+                self.scorer, self.error_score,
+            )  # fmt: skip
+
+        outer = estimator.get_params(deep=False)
+        outer.pop("steps")
+        token = tokenize(self.run, fold.index, type(estimator).__name__)
+        token = tokenize(token, normalize_value(outer))
+        stream = fold.stream
+        fitted_steps = []
+        *transformers, (last_name, last) = estimator.steps
+        for name, step in transformers:
+            if step in SKIPPED_STEPS:
+                fitted_steps.append((name, step))
+                continue
+            before, token = token, tokenize(token, name, tokenize_estimator(step))
+            if isinstance(step, FeatureUnion):
+                result = self._feature_union(name, step, before, token, stream, fold)
+            else:
+                result = self._task(
+                    f"fit-{name}", token, _fit_transformer, step, stream,
+                    fold.y_train, fold.fit_params, name, self.raise_errors,
+                )  # fmt: skip
+            fitted_steps.append((name, self._part(name, token, result, "fitted")))
+            stream = self._part(name, token, result, "stream")
+        token = tokenize(token, last_name, tokenize_estimator(last))
+        fitted = self._task(
+            f"fit-{last_name}", token, _fit_final, last, stream, fold.y_train,
+            fold.fit_params, last_name, self.raise_errors,
+        )  # fmt: skip
+        return self._task(
+            "score", token, _score, estimator, fitted_steps, fitted, stream,
+            fold.X_test, fold.y_test, fold.X_train, fold.y_train,
+            self.scorer, self.error_score,
+        )  # fmt: skip
+
+    def _feature_union(
+        self,
+        name: str,
+        union: FeatureUnion,
+        before: str,
+        token: str,
+        stream: Any,
+        fold: Fold,
+    ) -> Any:
+        """Each branch of a FeatureUnion fit once per distinct branch and input.
+
+        A branch's token depends on the data reaching the union (``before``) and
+        on the branch alone, not on its sibling branches.
+        """
+        branches = []
+        for branch_name, branch in union.transformer_list:
+            if branch == "drop":
+                continue
+            branch_token = tokenize(before, name, "branch", branch_name)
+            if branch == "passthrough":
+                result = self._task(
+                    f"pass-{name}-{branch_name}", branch_token, _passthrough, stream
+                )
+            else:
+                branch_token = tokenize(branch_token, tokenize_estimator(branch))
+                result = self._task(
+                    f"fit-{name}-{branch_name}", branch_token, _fit_transformer,
+                    branch, stream, fold.y_train, fold.fit_params,
+                    None, self.raise_errors,
+                )  # fmt: skip
+            branches.append((branch_name, result))
+        return self._task(
+            f"fit-{name}", token, _join_union, union, branches, name,
+            self.raise_errors,
+        )  # fmt: skip
+
+
+def _is_shareable_pipeline(estimator: Any) -> bool:
+    return (
+        isinstance(estimator, Pipeline)
+        and len(estimator.steps) > 1
+        and estimator.steps[-1][1] not in SKIPPED_STEPS
+    )
+
+
+# -- kernels: plain functions on in-memory data --------------------------------
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _part(source: Any, name: str) -> Any:
+    if isinstance(source, Failure):
+        return source
+    return source[name]
+
+
+def _sample_aligned(value: Any, n_samples: int) -> bool:
+    if sp.issparse(value) or hasattr(value, "shape") or isinstance(value, list):
+        try:
+            return n_rows(value) == n_samples
+        except (TypeError, IndexError):
+            return False
+    return False
+
+
+def _take_fold(
+    data: tuple, train: np.ndarray, test: np.ndarray, n_samples: int, with_train: bool
+) -> dict:
+    """A fold's rows; fit parameters with one value per sample are sliced too."""
+    X, y, fit_params = data
+    X_train, X_test = take_rows(X, train), take_rows(X, test)
+    params = {
+        key: take_rows(value, train) if _sample_aligned(value, n_samples) else value
+        for key, value in fit_params.items()
+    }
+    return {
+        "stream": Stream(X_train, X_test, X_train if with_train else None),
+        "X_train": X_train,
+        "X_test": X_test,
+        "y_train": take_rows(y, train),
+        "y_test": take_rows(y, test),
+        "fit_params": params,
+    }
+
+
+def _passthrough(stream: Any) -> Any:
+    if isinstance(stream, Failure):
+        return stream
+    return {"fitted": Fitted("passthrough", 0.0), "stream": stream}
+
+
+def _params_for(fit_params: dict, step: str | None) -> dict:
+    """The fit parameters of one pipeline step (``step__name``), or all of them."""
+    if step is None:
+        return fit_params
+    prefix = f"{step}__"
+    return {k[len(prefix) :]: v for k, v in fit_params.items() if k.startswith(prefix)}
+
+
+def _first_failure(*values: Any) -> Failure | None:
+    for value in values:
+        if isinstance(value, Failure):
+            return value
+        if isinstance(value, list):
+            for item in value:
+                found = _first_failure(*(item if isinstance(item, tuple) else (item,)))
+                if found is not None:
+                    return found
+    return None
+
+
+def _fit_transformer(
+    step: Any, stream: Any, y: Any, fit_params: Any, name: str | None, raise_errors
+) -> Any:
+    failed = _first_failure(stream, fit_params)
+    if failed is not None:
+        return failed
+    start = time.perf_counter()
+    try:
+        fitted = clone(step)
+        params = _params_for(fit_params, name)
+        if hasattr(fitted, "fit_transform"):
+            out = fitted.fit_transform(stream.fit, y, **params)
+        else:
+            out = fitted.fit(stream.fit, y, **params).transform(stream.fit)
+        seconds = time.perf_counter() - start
+        test = fitted.transform(stream.test)
+        train = None if stream.train is None else fitted.transform(stream.train)
+    except Exception:
+        if raise_errors:
+            raise
+        return Failure(format_exc(), time.perf_counter() - start)
+    return {"fitted": Fitted(fitted, seconds), "stream": Stream(out, test, train)}
+
+
+def _join_union(union: FeatureUnion, branches: list, name: str, raise_errors) -> Any:
+    """A fitted FeatureUnion and its stacked outputs, from its fitted branches."""
+    failed = _first_failure(*(result for _, result in branches))
+    if failed is not None:
+        return failed
+    try:
+        fitted = clone(union)
+        by_name = dict(branches)
+        weights = union.transformer_weights or {}
+        fitted.transformer_list = [
+            (b_name, by_name[b_name]["fitted"].estimator if b_name in by_name else b)
+            for b_name, b in union.transformer_list
+        ]
+        streams = {
+            part: _hstack(
+                [
+                    _weighted(by_name[b]["stream"][i], weights.get(b))
+                    for b, _ in union.transformer_list
+                    if b in by_name
+                ],
+                transform_output(union),
+            )
+            for i, part in enumerate(Stream._fields)
+            if by_name and all(r["stream"][i] is not None for r in by_name.values())
+        }
+        if transform_output(union) == "pandas":
+            names = fitted.get_feature_names_out()
+            for part in streams.values():
+                part.columns = names
+        seconds = sum(r["fitted"].seconds for r in by_name.values())
+    except Exception:
+        if raise_errors:
+            raise
+        return Failure(format_exc())
+    stream = Stream(streams["fit"], streams["test"], streams.get("train"))
+    return {"fitted": Fitted(fitted, seconds), "stream": stream}
+
+
+def _weighted(block: Any, weight: float | None) -> Any:
+    return block if weight is None else block * weight
+
+
+def _hstack(blocks: list, output: str) -> Any:
+    if any(sp.issparse(b) for b in blocks):
+        return sp.hstack(blocks).tocsr()
+    if output == "pandas" or all(hasattr(b, "iloc") for b in blocks):
+        import pandas as pd
+
+        if all(hasattr(b, "iloc") for b in blocks):
+            return pd.concat(blocks, axis=1)
+    return np.hstack(blocks)
+
+
+def _fit_final(
+    step: Any, stream: Any, y: Any, fit_params: Any, name: str | None, raise_errors
+) -> Any:
+    failed = _first_failure(stream, fit_params)
+    if failed is not None:
+        return failed
+    start = time.perf_counter()
+    try:
+        fitted = clone(step)
+        params = _params_for(fit_params, name)
+        if y is None:
+            fitted.fit(stream.fit, **params)
+        else:
+            fitted.fit(stream.fit, y, **params)
+    except Exception:
+        if raise_errors:
+            raise
+        return Failure(format_exc(), time.perf_counter() - start)
+    return Fitted(fitted, time.perf_counter() - start)
+
+
+class _ScoringView:
+    """A fitted pipeline that scores the fold's rows from their transformed data.
+
+    Scorers call ``predict`` (or another response) on the fold's raw test or train
+    rows; for exactly those objects the view applies the final step to the
+    transformed data the plan already has, so no step is applied twice. Any other
+    input, and every other attribute, goes to the real fitted pipeline.
+    """
+
+    def __init__(self, pipeline: Any, final: Any, known: list[tuple[Any, Any]]):
+        self._pipeline = pipeline
+        self._final = final
+        self._known = known
+
+    def __sklearn_tags__(self):
+        return get_tags(self._pipeline)
+
+    @property
+    def classes_(self) -> Any:
+        return self._pipeline.classes_
+
+    def __getattr__(self, name: str) -> Any:
+        pipeline = self.__dict__["_pipeline"]
+        attribute = getattr(pipeline, name)
+        if name not in _VIEWED_METHODS:
+            return attribute
+        final_method = getattr(self.__dict__["_final"], name)
+
+        def respond(X: Any, *args: Any, **kwargs: Any) -> Any:
+            for raw, transformed in self._known:
+                if X is raw and transformed is not None:
+                    return final_method(transformed, *args, **kwargs)
+            return attribute(X, *args, **kwargs)
+
+        respond.__name__ = name
+        return respond
+
+
+_VIEWED_METHODS = {
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "score",
+    "score_samples",
+}
+
+
+def _score(
+    estimator: Any,
+    fitted_steps: list,
+    final: Any,
+    stream: Any,
+    X_test: Any,
+    y_test: Any,
+    X_train: Any,
+    y_train: Any,
+    scorer: Any,
+    error_score: Any,
+) -> dict:
+    """The record of one candidate on one fold, in scikit-learn's terms."""
+    record: dict[str, Any] = {"fit_error": None, "warnings": []}
+    steps = list(fitted_steps)
+    failed = _first_failure(final, stream, *(part for _, part in steps))
+    fit_seconds = sum(part.seconds for _, part in steps if isinstance(part, Fitted))
+    if failed is not None:
+        record.update(
+            fit_error=failed.message,
+            fit_time=fit_seconds + failed.seconds,
+            score_time=0.0,
+            test_scores=_error_scores(scorer, error_score),
+        )
+        if _wants_train(stream, X_train):
+            record["train_scores"] = _error_scores(scorer, error_score)
+        return record
+    record["fit_time"] = fit_seconds + final.seconds
+    if steps:
+        pipeline = clone(estimator)
+        pipeline.steps = [
+            (name, part.estimator if isinstance(part, Fitted) else part)
+            for name, part in steps
+        ] + [(estimator.steps[-1][0], final.estimator)]
+        known = [(X_test, stream.test), (X_train, stream.train)]
+        model = _ScoringView(pipeline, final.estimator, known)
+    else:
+        model = final.estimator
+    start = time.perf_counter()
+    record["test_scores"] = _run_scorer(
+        scorer, model, X_test, y_test, error_score, record
+    )
+    record["score_time"] = time.perf_counter() - start
+    if _wants_train(stream, X_train):
+        record["train_scores"] = _run_scorer(
+            scorer, model, X_train, y_train, error_score, record
+        )
+    return record
+
+
+def _wants_train(stream: Any, X_train: Any) -> bool:
+    return not isinstance(stream, Failure) and stream.train is not None
+
+
+def _error_scores(scorer: Any, error_score: Any) -> Any:
+    names = getattr(scorer, "_scorers", None)
+    if isinstance(names, dict):
+        return dict.fromkeys(names, error_score)
+    return error_score
+
+
+def _run_scorer(scorer: Any, model: Any, X: Any, y: Any, error_score: Any, record):
+    """scikit-learn's scoring rules: failures follow ``error_score``, with a warning."""
+    try:
+        scores = scorer(model, X) if y is None else scorer(model, X, y)
+    except Exception:
+        if isinstance(error_score, str) and error_score == "raise":
+            raise
+        record["warnings"].append(_scoring_failed(error_score, format_exc()))
+        return _error_scores(scorer, error_score)
+    if isinstance(scores, dict):
+        for name, value in scores.items():
+            if isinstance(value, str):  # a multimetric scorer's caught failure
+                record["warnings"].append(_scoring_failed(error_score, value))
+                scores[name] = error_score
+            else:
+                scores[name] = _as_number(value, name)
+        return scores
+    return _as_number(scores, scorer)
+
+
+def _scoring_failed(error_score: Any, details: str) -> str:
+    return (
+        "Scoring failed. The score on this train-test partition for these "
+        f"parameters will be set to {error_score}. Details: \n{details}"
+    )
+
+
+def _as_number(score: Any, scorer: Any) -> Any:
+    if hasattr(score, "item"):
+        with contextlib.suppress(ValueError):  # e.g. a memory-mapped scalar
+            score = score.item()
+    if not isinstance(score, numbers.Number):
+        raise ValueError(
+            f"scoring must return a number, got {score!r} ({type(score)}) instead. "
+            f"(scorer={scorer})"
+        )
+    return score

@@ -1,0 +1,709 @@
+"""GridSearchCV and RandomizedSearchCV that never do the same work twice.
+
+Drop-in replacements for scikit-learn's searches (same parameters, same fitted
+attributes, the same ``cv_results_`` keys and dtypes) that run on dask: on the
+threads of this machine by default and on a distributed cluster when a Client is
+active. The work is planned by :mod:`scalearn.model_selection._plan`: every
+distinct (pipeline prefix, parameters, fold) is fit once and shared by all the
+candidates downstream of it.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import dask
+import numpy as np
+from numpy.ma import MaskedArray
+from scipy.stats import rankdata
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import ParameterGrid, ParameterSampler, check_cv
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from scalearn.model_selection._plan import SearchPlan
+from scalearn.utils._containers import is_dask, n_rows
+from scalearn.utils._executor import active_client
+from scalearn.utils._progress import compute_counting
+from scalearn.utils._validation import param_error
+
+_MULTIMETRIC_TYPES = (list, tuple, set, dict)
+
+
+def _search_has(method: str):
+    """Delegate ``method`` to the best estimator, or to the estimator before fit."""
+
+    def check(self) -> bool:
+        if hasattr(self, "best_estimator_"):
+            getattr(self.best_estimator_, method)
+        else:
+            getattr(self.estimator, method)
+        return True
+
+    return check
+
+
+class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
+    """The search loop shared by GridSearchCV and RandomizedSearchCV.
+
+    Subclasses only say which candidates to try (:meth:`_candidates`).
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        *,
+        scoring: Any = None,
+        n_jobs: int | None = None,
+        refit: bool | str | Any = True,
+        cv: Any = None,
+        verbose: int = 0,
+        pre_dispatch: Any = "2*n_jobs",
+        error_score: Any = np.nan,
+        return_train_score: bool = False,
+        cache_cv: bool = True,
+        scheduler: Any = None,
+    ) -> None:
+        self.estimator = estimator
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.verbose = verbose
+        self.pre_dispatch = pre_dispatch
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.cache_cv = cache_cv
+        self.scheduler = scheduler
+
+    # -- what subclasses provide ---------------------------------------------
+    def _candidates(self) -> list[dict]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- scikit-learn conventions ----------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.input_tags.pairwise = inner.input_tags.pairwise
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.array_api_support = inner.array_api_support
+        return tags
+
+    @property
+    def _owner(self) -> str:
+        return type(self).__name__
+
+    def _check_params(self) -> bool:
+        """Validate what can be checked before any data; returns multimetric."""
+        if not hasattr(self.estimator, "fit"):
+            raise param_error(
+                self._owner,
+                "estimator",
+                self.estimator,
+                "an estimator with a fit method",
+                "pass a scikit-learn estimator or Pipeline",
+            )
+        if not (
+            isinstance(self.error_score, numbers.Number)
+            or (isinstance(self.error_score, str) and self.error_score == "raise")
+        ):
+            raise param_error(
+                self._owner,
+                "error_score",
+                self.error_score,
+                "'raise' or a number (numpy.nan by default)",
+                "pass error_score='raise' to stop at the first failure, or a number "
+                "to record failed fits with that score",
+            )
+        multimetric = isinstance(self.scoring, _MULTIMETRIC_TYPES)
+        if multimetric:
+            self._check_refit_for_multimetric(self._scorer_names())
+        return multimetric
+
+    def _scorer_names(self) -> list[str]:
+        if isinstance(self.scoring, dict):
+            return list(self.scoring)
+        return list(self.scoring)
+
+    def _check_refit_for_multimetric(self, names: Iterable[str]) -> None:
+        names = list(names)
+        valid = (
+            self.refit is False
+            or callable(self.refit)
+            or (isinstance(self.refit, str) and self.refit in names)
+        )
+        if not valid:
+            raise ValueError(
+                f"{self._owner}: for multi-metric scoring, the parameter refit must "
+                "be set to a scorer key or a callable to refit an estimator with the "
+                f"best parameter setting on the whole data and make the "
+                f"best_* attributes available for that metric. Got refit="
+                f"{self.refit!r}; the scorer keys are {names}. Pass one of them, a "
+                "callable, or refit=False."
+            )
+
+    # -- fit -------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None, *, groups: Any = None, **fit_params: Any):
+        """Fit every candidate on every fold, sharing common work, then refit.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, sparse matrix, dask array or dask DataFrame
+            Training data. Dask collections are computed once (on the cluster
+            when a Client is active); each fold's rows are then sliced once and
+            shared by every candidate.
+        y : array-like or dask collection, optional
+        groups : array-like, optional
+            Group labels for group-aware splitters such as ``GroupKFold``.
+        **fit_params
+            Passed to the estimator's ``fit`` (``step__name`` for pipelines);
+            arrays with one value per sample are sliced per fold.
+
+        Returns
+        -------
+        self
+        """
+        multimetric = self._check_params()
+        with self._scheduler_context():
+            return self._fit(X, y, groups, fit_params, multimetric)
+
+    def _scheduler_context(self):
+        if self.scheduler is not None:
+            return dask.config.set(scheduler=self.scheduler)
+        if self.n_jobs not in (None, -1) and active_client() is None:
+            return dask.config.set(num_workers=max(1, int(self.n_jobs)))
+        return dask.config.set({})
+
+    def _fit(self, X, y, groups, fit_params, multimetric):
+        estimator = self.estimator
+        data, y_local, groups, n_samples = self._materialize(X, y, groups)
+        cv = check_cv(self.cv, y_local, classifier=is_classifier(estimator))
+        self.n_splits_ = cv.get_n_splits(data.split_X, y_local, groups)
+        splits = [
+            (np.asarray(train), np.asarray(test))
+            for train, test in cv.split(data.split_X, y_local, groups)
+        ]
+        if len(splits) != self.n_splits_:
+            raise ValueError(
+                "cv.split and cv.get_n_splits return inconsistent results. "
+                f"Expected {self.n_splits_} splits, got {len(splits)}"
+            )
+        candidates = list(self._candidates())
+        if not candidates or not splits:
+            raise ValueError(
+                f"{self._owner}: no fits were performed: there were "
+                f"{len(candidates)} candidates and {len(splits)} splits. Pass a "
+                "non-empty parameter space and a cv that yields splits."
+            )
+        scorer = check_scoring(
+            estimator, scoring=self.scoring, raise_exc=self._raise_errors
+        )
+        plan = SearchPlan(scorer, self.error_score, self.return_train_score)
+        folds = plan.folds(data.X, data.y, splits, fit_params, n_samples)
+        records, groups_of = [], []
+        for index, params in enumerate(candidates):
+            configured = clone(estimator).set_params(**clone(params, safe=False))
+            for fold in folds:
+                records.append(plan.candidate(configured, fold))
+                groups_of.append(index)
+        if self.verbose > 0:
+            print(
+                f"Fitting {len(splits)} folds for each of {len(candidates)} "
+                f"candidates, totalling {len(records)} fits: "
+                f"{plan.distinct_fits} estimator fits where a fit-per-step "
+                f"search would do {plan.requested_fits}"
+            )
+        self.n_candidates_ = len(candidates)
+        out = compute_counting(records, groups_of, desc=self._owner, unit="candidate")
+        self._report(out)
+        self.multimetric_ = isinstance(out[0]["test_scores"], dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(out[0]["test_scores"])
+        _insert_error_scores(out, self.error_score)
+        results = self._format_results(candidates, len(splits), out)
+        self._select_best(results)
+        self.scorer_ = getattr(scorer, "_scorers", scorer)
+        self.cv_results_ = results
+        if self.refit:
+            self._refit(data, fit_params)
+        return self
+
+    @property
+    def _raise_errors(self) -> bool:
+        return isinstance(self.error_score, str) and self.error_score == "raise"
+
+    def _materialize(self, X, y, groups):
+        """The data in memory (or on the cluster), computed from dask once."""
+        if groups is not None and is_dask(groups):
+            groups = np.asarray(groups.compute())
+        if not (is_dask(X) or is_dask(y)):
+            n_samples = n_rows(X)
+            return _Data(X, y, X), y, groups, n_samples
+        client = active_client()
+        if client is None:
+            X, y = dask.compute(X, y)
+            return _Data(X, y, X), y, groups, n_rows(X)
+        # On a cluster the data stays there: one computation, read once; only y
+        # (one column, needed to stratify) comes back here.
+        X_future, y_future = client.compute([X, y]) if y is not None else (
+            client.compute(X), None
+        )  # fmt: skip
+        y_local = None if y_future is None else y_future.result()
+        n_samples = n_rows(y_local) if y_local is not None else _remote_rows(X_future)
+        placeholder = np.zeros((n_samples, 0))
+        return _Data(X_future, y_future, placeholder), y_local, groups, n_samples
+
+    def _report(self, out: list[dict]) -> None:
+        for record in out:
+            for message in record["warnings"]:
+                warnings.warn(message, UserWarning, stacklevel=3)
+        errors = [r["fit_error"] for r in out if r["fit_error"] is not None]
+        if not errors:
+            return
+        summary = "\n".join(
+            f"{'-' * 80}\n{n} fits failed with the following error:\n{error}"
+            for error, n in Counter(errors).items()
+        )
+        if len(errors) == len(out):
+            raise ValueError(
+                f"\nAll the {len(out)} fits failed.\n"
+                "It is very likely that your model is misconfigured.\n"
+                "You can try to debug the error by setting error_score='raise'.\n\n"
+                f"Below are more details about the failures:\n{summary}"
+            )
+        warnings.warn(
+            f"\n{len(errors)} fits failed out of a total of {len(out)}.\n"
+            "The score on these train-test partitions for these parameters"
+            f" will be set to {self.error_score}.\n"
+            "If these failures are not expected, you can try to debug them "
+            "by setting error_score='raise'.\n\n"
+            f"Below are more details about the failures:\n{summary}",
+            FitFailedWarning,
+            stacklevel=3,
+        )
+
+    def _format_results(self, candidates: list[dict], n_splits: int, out: list):
+        """``cv_results_`` with scikit-learn's keys, dtypes and rules."""
+        n_candidates = len(candidates)
+        results: dict[str, Any] = {}
+
+        def store(key, values, splits=False, rank=False):
+            array = np.array(values, dtype=np.float64).reshape(n_candidates, n_splits)
+            if splits:
+                for split in range(n_splits):
+                    results[f"split{split}_{key}"] = array[:, split]
+            means = array.mean(axis=1)
+            results[f"mean_{key}"] = means
+            if key.startswith(("train_", "test_")) and not np.all(np.isfinite(means)):
+                warnings.warn(
+                    f"One or more of the {key.split('_')[0]} scores are "
+                    f"non-finite: {means}",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            results[f"std_{key}"] = np.sqrt(
+                ((array - means[:, np.newaxis]) ** 2).mean(axis=1)
+            )
+            if rank:
+                results[f"rank_{key}"] = _rank(means)
+
+        store("fit_time", [r["fit_time"] for r in out])
+        store("score_time", [r["score_time"] for r in out])
+        results.update(_param_columns(candidates))
+        results["params"] = candidates
+        for kind in ("test", "train"):
+            if kind == "train" and not self.return_train_score:
+                continue
+            by_metric = _by_metric([r[f"{kind}_scores"] for r in out])
+            for name, values in by_metric.items():
+                store(f"{kind}_{name}", values, splits=True, rank=kind == "test")
+        return results
+
+    def _select_best(self, results: dict) -> None:
+        refit_metric = self.refit if self.multimetric_ else "score"
+        if self.multimetric_ and not (self.refit or callable(self.refit)):
+            return
+        if callable(self.refit):
+            best = self.refit(results)
+            if not isinstance(best, numbers.Integral):
+                raise TypeError("best_index_ returned is not an integer")
+            if best < 0 or best >= len(results["params"]):
+                raise IndexError("best_index_ index out of range")
+        else:
+            best = int(results[f"rank_test_{refit_metric}"].argmin())
+            self.best_score_ = results[f"mean_test_{refit_metric}"][best]
+        self.best_index_ = best
+        self.best_params_ = results["params"][best]
+
+    def _refit(self, data: _Data, fit_params: dict) -> None:
+        best = clone(self.estimator).set_params(**clone(self.best_params_, safe=False))
+        client = active_client()
+        start = time.perf_counter()
+        if (
+            isinstance(data.X, np.ndarray | list)
+            or client is None
+            or not hasattr(data.X, "key")
+        ):
+            best = _fit_estimator(best, data.X, data.y, fit_params)
+        else:
+            best = client.submit(
+                _fit_estimator, best, data.X, data.y, fit_params, pure=False
+            ).result()
+        self.refit_time_ = time.perf_counter() - start
+        self.best_estimator_ = best
+        if hasattr(best, "feature_names_in_"):
+            self.feature_names_in_ = best.feature_names_in_
+
+    # -- delegation to the best estimator ----------------------------------------
+    def _check_refit(self, method: str) -> None:
+        if not self.refit:
+            raise AttributeError(
+                f"This {self._owner} instance was initialized with refit=False. "
+                f"{method} is available only after refitting on the best "
+                "parameters. You can refit an estimator manually using the "
+                "best_params_ attribute"
+            )
+        check_is_fitted(self)
+
+    def _delegate(self, method: str, X: Any, *args: Any, **kwargs: Any) -> Any:
+        self._check_refit(method)
+        if is_dask(X):
+            from scalearn.wrappers._parallel_post_fit import post_fit_view
+
+            return getattr(post_fit_view(self.best_estimator_), method)(X)
+        return getattr(self.best_estimator_, method)(X, *args, **kwargs)
+
+    @available_if(_search_has("predict"))
+    def predict(self, X: Any) -> Any:
+        """Predict with the best estimator (lazily, blockwise, on dask input)."""
+        return self._delegate("predict", X)
+
+    @available_if(_search_has("predict_proba"))
+    def predict_proba(self, X: Any) -> Any:
+        """Class probabilities from the best estimator."""
+        return self._delegate("predict_proba", X)
+
+    @available_if(_search_has("predict_log_proba"))
+    def predict_log_proba(self, X: Any) -> Any:
+        """Log class probabilities from the best estimator."""
+        return self._delegate("predict_log_proba", X)
+
+    @available_if(_search_has("decision_function"))
+    def decision_function(self, X: Any) -> Any:
+        """Decision function of the best estimator."""
+        return self._delegate("decision_function", X)
+
+    @available_if(_search_has("transform"))
+    def transform(self, X: Any) -> Any:
+        """Transform with the best estimator."""
+        return self._delegate("transform", X)
+
+    @available_if(_search_has("inverse_transform"))
+    def inverse_transform(self, X: Any) -> Any:
+        """Inverse transform with the best estimator."""
+        self._check_refit("inverse_transform")
+        return self.best_estimator_.inverse_transform(X)
+
+    @available_if(_search_has("score_samples"))
+    def score_samples(self, X: Any) -> Any:
+        """Score samples with the best estimator."""
+        self._check_refit("score_samples")
+        return self.best_estimator_.score_samples(X)
+
+    def score(self, X: Any, y: Any = None, **params: Any) -> float:
+        """The refit metric of the best estimator on ``X``, ``y``."""
+        self._check_refit("score")
+        scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
+        if is_dask(X) or is_dask(y):
+            from scalearn.utils._scoring import score_collection
+            from scalearn.wrappers._parallel_post_fit import post_fit_view
+
+            view = post_fit_view(self.best_estimator_)
+            return score_collection(view, self.best_estimator_, scorer, X, y, **params)
+        if y is None:
+            return scorer(self.best_estimator_, X, **params)
+        return scorer(self.best_estimator_, X, y, **params)
+
+    @property
+    def classes_(self) -> np.ndarray:
+        self._check_refit("classes_")
+        return self.best_estimator_.classes_
+
+    @property
+    def n_features_in_(self) -> int:
+        try:
+            check_is_fitted(self)
+        except Exception as exc:
+            raise AttributeError(
+                f"{self._owner} has no attribute 'n_features_in_' before fit"
+            ) from exc
+        return self.best_estimator_.n_features_in_
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "cv_results_")
+
+
+class _Data:
+    """The search's data: where the fits read it, and what splitters see."""
+
+    def __init__(self, X: Any, y: Any, split_X: Any) -> None:
+        self.X, self.y, self.split_X = X, y, split_X
+
+
+def _remote_rows(future: Any) -> int:
+    return future.client.submit(n_rows, future).result()
+
+
+def _fit_estimator(estimator: Any, X: Any, y: Any, fit_params: dict) -> Any:
+    if y is None:
+        return estimator.fit(X, **fit_params)
+    return estimator.fit(X, y, **fit_params)
+
+
+def _rank(means: np.ndarray) -> np.ndarray:
+    """scikit-learn's rule: highest mean first; failed (NaN) ties with the worst."""
+    if np.isnan(means).all():
+        return np.ones_like(means, dtype=np.int32)
+    filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
+    return rankdata(-filled, method="min").astype(np.int32, copy=False)
+
+
+def _param_columns(candidates: list[dict]) -> dict[str, MaskedArray]:
+    """``param_<name>`` masked arrays, typed as scikit-learn types them."""
+    by_name: dict[str, dict[int, Any]] = defaultdict(dict)
+    for index, params in enumerate(candidates):
+        for name, value in params.items():
+            by_name[f"param_{name}"][index] = value
+    columns = {}
+    for key, values in by_name.items():
+        try:
+            array = np.array(list(values.values()))
+        except ValueError:  # sequences of different lengths
+            dtype = np.dtype(object)
+        else:
+            keep = array.dtype.kind != "U" and array.ndim == 1
+            dtype = array.dtype if keep else np.dtype(object)
+        column = MaskedArray(np.empty(len(candidates), dtype=dtype), mask=True)
+        for index, value in values.items():
+            column[index] = value
+        columns[key] = column
+    return columns
+
+
+def _by_metric(scores: list) -> dict[str, list]:
+    if isinstance(scores[0], dict):
+        return {name: [s[name] for s in scores] for name in scores[0]}
+    return {"score": scores}
+
+
+def _insert_error_scores(out: list[dict], error_score: Any) -> None:
+    """Failed records of a callable multimetric scorer get one score per metric."""
+    template = next(
+        (r["test_scores"] for r in out if isinstance(r["test_scores"], dict)), None
+    )
+    if template is None:
+        return
+    for record in out:
+        for kind in ("test_scores", "train_scores"):
+            if kind in record and not isinstance(record[kind], dict):
+                record[kind] = dict.fromkeys(template, error_score)
+
+
+class GridSearchCV(BaseSearchCV):
+    """Exhaustive search over a parameter grid, each shared fit done once.
+
+    The same parameters and fitted attributes as scikit-learn's
+    :class:`~sklearn.model_selection.GridSearchCV`, plus dask-ml's ``cache_cv``
+    and ``scheduler``. What differs is how the work is done:
+
+    - In a Pipeline, each distinct (step parameters and those of every step
+      before it, fold) is fit once; its transformed train and test data are
+      shared by every candidate downstream. A FeatureUnion step is shared per
+      branch. A grid of 18 candidates over Pipeline(PCA, LogisticRegression)
+      with 3 values of ``pca__n_components`` and 3 folds fits PCA 9 times, not 54.
+    - Fits run as dask tasks: on local threads by default (``n_jobs`` limits
+      them), on a distributed cluster when a Client is active (the data is sent
+      to the cluster once, and each fold sliced there once).
+    - Dask collections as ``X``/``y`` are computed once; ``predict`` and friends
+      on dask input are lazy and blockwise.
+
+    ``fit_time`` in ``cv_results_`` is the time the candidate's fit took,
+    counting each shared step in full, so it reads as in scikit-learn;
+    ``score_time`` is the time of scoring the transformed test rows.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A scikit-learn estimator or Pipeline (scalearn's estimators included).
+    param_grid : dict or list of dicts
+        As in scikit-learn.
+    scoring : str, callable, list, tuple, set or dict, default=None
+        As in scikit-learn; a list/tuple/set/dict is multi-metric scoring.
+    n_jobs : int, default=None
+        Number of local threads (None or -1: all cores). Ignored on a cluster.
+    refit : bool, str or callable, default=True
+        As in scikit-learn. With ``refit=False`` and one metric,
+        ``best_index_``, ``best_params_`` and ``best_score_`` are still set.
+    cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn (5-fold; stratified for classifiers).
+    verbose : int, default=0
+        Above 0, print how many fits are planned and how many are distinct.
+    pre_dispatch : default='2*n_jobs'
+        Accepted so that scikit-learn code runs unchanged; dask schedules each
+        task as soon as its inputs are ready, so there is nothing to dispatch.
+    error_score : 'raise' or number, default=np.nan
+        A failed fit scores this (with a FitFailedWarning) and the search goes
+        on; 'raise' stops at the first failure.
+    return_train_score : bool, default=False
+    cache_cv : bool, default=True
+        Accepted from dask-ml. Each fold's rows are sliced once and shared by
+        every candidate in either case.
+    scheduler : str or Client, default=None
+        A dask scheduler to run on (``"threads"``, ``"sync"``, a Client);
+        default: the one dask is configured with.
+
+    Attributes
+    ----------
+    cv_results_, best_estimator_, best_score_, best_params_, best_index_,
+    scorer_, n_splits_, refit_time_, multimetric_, classes_, n_features_in_,
+    feature_names_in_
+        As in scikit-learn.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import Pipeline
+    >>> from scalearn.model_selection import GridSearchCV
+    >>> X, y = make_classification(n_samples=200, n_features=10, random_state=0)
+    >>> pipe = Pipeline([("pca", PCA()), ("clf", LogisticRegression())])
+    >>> grid = {"pca__n_components": [2, 5], "clf__C": [0.1, 1.0, 10.0]}
+    >>> search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    >>> sorted(search.best_params_)
+    ['clf__C', 'pca__n_components']
+    >>> len(search.cv_results_["params"])
+    6
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        param_grid: Mapping | list,
+        *,
+        scoring: Any = None,
+        n_jobs: int | None = None,
+        refit: bool | str | Any = True,
+        cv: Any = None,
+        verbose: int = 0,
+        pre_dispatch: Any = "2*n_jobs",
+        error_score: Any = np.nan,
+        return_train_score: bool = False,
+        cache_cv: bool = True,
+        scheduler: Any = None,
+    ) -> None:
+        super().__init__(
+            estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+            cache_cv=cache_cv,
+            scheduler=scheduler,
+        )
+        self.param_grid = param_grid
+
+    def _candidates(self) -> list[dict]:
+        return list(ParameterGrid(self.param_grid))
+
+
+class RandomizedSearchCV(BaseSearchCV):
+    """Search over ``n_iter`` sampled candidates, each shared fit done once.
+
+    scikit-learn's :class:`~sklearn.model_selection.RandomizedSearchCV` with the
+    execution of :class:`GridSearchCV` (shared pipeline prefixes, dask tasks).
+    The candidates are drawn by scikit-learn's ``ParameterSampler`` from
+    ``random_state``, so they are the same as scikit-learn's.
+
+    Parameters
+    ----------
+    estimator : estimator
+    param_distributions : dict or list of dicts
+        Lists are sampled uniformly; scipy.stats distributions through ``rvs``.
+    n_iter : int, default=10
+    random_state : int, RandomState or None, default=None
+    scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score,
+    return_train_score, cache_cv, scheduler
+        As in :class:`GridSearchCV`.
+
+    Examples
+    --------
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from scalearn.model_selection import RandomizedSearchCV
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> space = {"C": loguniform(1e-3, 1e3)}
+    >>> search = RandomizedSearchCV(
+    ...     LogisticRegression(), space, n_iter=4, cv=3, random_state=0
+    ... ).fit(X, y)
+    >>> len(search.cv_results_["params"])
+    4
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        param_distributions: Mapping | list,
+        *,
+        n_iter: int = 10,
+        random_state: Any = None,
+        scoring: Any = None,
+        n_jobs: int | None = None,
+        refit: bool | str | Any = True,
+        cv: Any = None,
+        verbose: int = 0,
+        pre_dispatch: Any = "2*n_jobs",
+        error_score: Any = np.nan,
+        return_train_score: bool = False,
+        cache_cv: bool = True,
+        scheduler: Any = None,
+    ) -> None:
+        super().__init__(
+            estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+            cache_cv=cache_cv,
+            scheduler=scheduler,
+        )
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    def _candidates(self) -> list[dict]:
+        return list(
+            ParameterSampler(
+                self.param_distributions, self.n_iter, random_state=self.random_state
+            )
+        )
