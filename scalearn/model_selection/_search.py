@@ -426,9 +426,11 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         self._check_refit("score")
         scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
         if is_dask(X) or is_dask(y):
-            from scalearn.utils._scoring import score_collection
+            from scalearn.utils._scoring import resolve_scorer, score_collection
             from scalearn.wrappers._parallel_post_fit import post_fit_view
 
+            if self.scoring is None:  # the model's own score: accuracy or r2
+                scorer = resolve_scorer(self.best_estimator_, None, for_dask=True)
             view = post_fit_view(self.best_estimator_)
             return score_collection(view, self.best_estimator_, scorer, X, y, **params)
         if y is None:
