@@ -395,10 +395,7 @@ def _fit_final(
     try:
         fitted = clone(step)
         params = _params_for(fit_params, name)
-        if y is None:
-            fitted.fit(stream.fit, **params)
-        else:
-            fitted.fit(stream.fit, y, **params)
+        fitted.fit(stream.fit, y, **params)
     except Exception:
         if raise_errors:
             raise

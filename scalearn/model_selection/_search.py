@@ -95,6 +95,8 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         tags.estimator_type = inner.estimator_type
         tags.classifier_tags = inner.classifier_tags
         tags.regressor_tags = inner.regressor_tags
+        tags.transformer_tags = inner.transformer_tags
+        tags.target_tags = inner.target_tags
         tags.input_tags.pairwise = inner.input_tags.pairwise
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.array_api_support = inner.array_api_support
@@ -188,7 +190,10 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
     def _fit(self, X, y, groups, fit_params, multimetric):
         estimator = self.estimator
         data, y_local, groups, n_samples = self._materialize(X, y, groups)
-        cv = check_cv(self.cv, y_local, classifier=is_classifier(estimator))
+        # scikit-learn's target-type check casts y; non-finite labels are left to
+        # the estimator, whose fit says so clearly.
+        with np.errstate(invalid="ignore"):
+            cv = check_cv(self.cv, y_local, classifier=is_classifier(estimator))
         self.n_splits_ = cv.get_n_splits(data.split_X, y_local, groups)
         splits = [
             (np.asarray(train), np.asarray(test))
@@ -468,8 +473,6 @@ def _remote_rows(future: Any) -> int:
 
 
 def _fit_estimator(estimator: Any, X: Any, y: Any, fit_params: dict) -> Any:
-    if y is None:
-        return estimator.fit(X, **fit_params)
     return estimator.fit(X, y, **fit_params)
 
 

@@ -70,7 +70,9 @@ def n_rows(X: Any) -> float:
         return X.shape[0]
     if is_dask_frame(X):
         return math.nan
-    return X.shape[0] if hasattr(X, "shape") else len(X)
+    if hasattr(X, "shape"):
+        return X.shape[0]
+    return len(X) if hasattr(X, "__len__") else np.asarray(X).shape[0]
 
 
 def n_blocks(X: Any) -> int:
@@ -220,6 +222,8 @@ def take_rows(X: Any, indices: Any) -> Any:
         return X.tocsr()[indices] if X.format in ("coo", "dia", "bsr") else X[indices]
     if isinstance(X, np.ndarray):
         return X[indices]
+    if not hasattr(X, "__getitem__") and hasattr(X, "__array__"):
+        return np.asarray(X)[indices]
     return [X[i] for i in indices]
 
 
