@@ -118,15 +118,17 @@ class SearchPlan:
 
     # -- data ----------------------------------------------------------------
     def folds(
-        self,
-        X: Any,
-        y: Any,
-        splits: list[tuple[np.ndarray, np.ndarray]],
-        fit_params: dict,
-        n_samples: int,
+        self, data: Any, splits: list[tuple[np.ndarray, np.ndarray]], fit_params: dict
     ) -> list[Fold]:
-        """One task per fold slicing the data once; every candidate shares it."""
-        data = self._task("search-data", self.run, _identity, (X, y, fit_params))
+        """One task per fold slicing the data once; every candidate shares it.
+
+        ``data`` is an :class:`~._evaluate.Data`: in memory, or futures on a
+        cluster, where each worker fetches it once.
+        """
+        n_samples = data.n_samples
+        data = self._task(
+            "search-data", self.run, _identity, (data.X, data.y, fit_params)
+        )
         folds = []
         for index, (train, test) in enumerate(splits):
             token = tokenize(self.run, index)

@@ -13,25 +13,31 @@ from __future__ import annotations
 import numbers
 import time
 import warnings
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import dask
 import numpy as np
 from numpy.ma import MaskedArray
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
-from sklearn.exceptions import FitFailedWarning
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import ParameterGrid, ParameterSampler, check_cv
+from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from scalearn.model_selection._evaluate import (
+    fit_on,
+    insert_error_scores,
+    is_raise,
+    make_splits,
+    materialize,
+    report,
+    scheduler_context,
+)
 from scalearn.model_selection._plan import SearchPlan
-from scalearn.utils._containers import is_dask, n_rows
-from scalearn.utils._executor import active_client
+from scalearn.utils._containers import is_dask
 from scalearn.utils._progress import compute_counting
 from scalearn.utils._validation import param_error
 
@@ -177,33 +183,14 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         self
         """
         multimetric = self._check_params()
-        with self._scheduler_context():
+        with scheduler_context(self.scheduler, self.n_jobs):
             return self._fit(X, y, groups, fit_params, multimetric)
-
-    def _scheduler_context(self):
-        if self.scheduler is not None:
-            return dask.config.set(scheduler=self.scheduler)
-        if self.n_jobs not in (None, -1) and active_client() is None:
-            return dask.config.set(num_workers=max(1, int(self.n_jobs)))
-        return dask.config.set({})
 
     def _fit(self, X, y, groups, fit_params, multimetric):
         estimator = self.estimator
-        data, y_local, groups, n_samples = self._materialize(X, y, groups)
-        # scikit-learn's target-type check casts y; non-finite labels are left to
-        # the estimator, whose fit says so clearly.
-        with np.errstate(invalid="ignore"):
-            cv = check_cv(self.cv, y_local, classifier=is_classifier(estimator))
-        self.n_splits_ = cv.get_n_splits(data.split_X, y_local, groups)
-        splits = [
-            (np.asarray(train), np.asarray(test))
-            for train, test in cv.split(data.split_X, y_local, groups)
-        ]
-        if len(splits) != self.n_splits_:
-            raise ValueError(
-                "cv.split and cv.get_n_splits return inconsistent results. "
-                f"Expected {self.n_splits_} splits, got {len(splits)}"
-            )
+        data = materialize(X, y, groups)
+        splits = make_splits(self.cv, data, estimator)
+        self.n_splits_ = len(splits)
         candidates = list(self._candidates())
         if not candidates or not splits:
             raise ValueError(
@@ -212,10 +199,10 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
                 "non-empty parameter space and a cv that yields splits."
             )
         scorer = check_scoring(
-            estimator, scoring=self.scoring, raise_exc=self._raise_errors
+            estimator, scoring=self.scoring, raise_exc=is_raise(self.error_score)
         )
         plan = SearchPlan(scorer, self.error_score, self.return_train_score)
-        folds = plan.folds(data.X, data.y, splits, fit_params, n_samples)
+        folds = plan.folds(data, splits, fit_params)
         records, groups_of = [], []
         for index, params in enumerate(candidates):
             configured = clone(estimator).set_params(**clone(params, safe=False))
@@ -231,72 +218,23 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
             )
         self.n_candidates_ = len(candidates)
         out = compute_counting(records, groups_of, desc=self._owner, unit="candidate")
-        self._report(out)
+        report(out, self.error_score)
         self.multimetric_ = isinstance(out[0]["test_scores"], dict)
         if callable(self.scoring) and self.multimetric_:
             self._check_refit_for_multimetric(out[0]["test_scores"])
-        _insert_error_scores(out, self.error_score)
+        insert_error_scores(out, self.error_score)
         results = self._format_results(candidates, len(splits), out)
         self._select_best(results)
         self.scorer_ = getattr(scorer, "_scorers", scorer)
         self.cv_results_ = results
         if self.refit:
-            self._refit(data, fit_params)
+            best = clone(estimator).set_params(**clone(self.best_params_, safe=False))
+            start = time.perf_counter()
+            self.best_estimator_ = fit_on(data, best, fit_params)
+            self.refit_time_ = time.perf_counter() - start
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
         return self
-
-    @property
-    def _raise_errors(self) -> bool:
-        return isinstance(self.error_score, str) and self.error_score == "raise"
-
-    def _materialize(self, X, y, groups):
-        """The data in memory (or on the cluster), computed from dask once."""
-        if groups is not None and is_dask(groups):
-            groups = np.asarray(groups.compute())
-        if not (is_dask(X) or is_dask(y)):
-            n_samples = n_rows(X)
-            return _Data(X, y, X), y, groups, n_samples
-        client = active_client()
-        if client is None:
-            X, y = dask.compute(X, y)
-            return _Data(X, y, X), y, groups, n_rows(X)
-        # On a cluster the data stays there: one computation, read once; only y
-        # (one column, needed to stratify) comes back here.
-        X_future, y_future = client.compute([X, y]) if y is not None else (
-            client.compute(X), None
-        )  # fmt: skip
-        y_local = None if y_future is None else y_future.result()
-        n_samples = n_rows(y_local) if y_local is not None else _remote_rows(X_future)
-        placeholder = np.zeros((n_samples, 0))
-        return _Data(X_future, y_future, placeholder), y_local, groups, n_samples
-
-    def _report(self, out: list[dict]) -> None:
-        for record in out:
-            for message in record["warnings"]:
-                warnings.warn(message, UserWarning, stacklevel=3)
-        errors = [r["fit_error"] for r in out if r["fit_error"] is not None]
-        if not errors:
-            return
-        summary = "\n".join(
-            f"{'-' * 80}\n{n} fits failed with the following error:\n{error}"
-            for error, n in Counter(errors).items()
-        )
-        if len(errors) == len(out):
-            raise ValueError(
-                f"\nAll the {len(out)} fits failed.\n"
-                "It is very likely that your model is misconfigured.\n"
-                "You can try to debug the error by setting error_score='raise'.\n\n"
-                f"Below are more details about the failures:\n{summary}"
-            )
-        warnings.warn(
-            f"\n{len(errors)} fits failed out of a total of {len(out)}.\n"
-            "The score on these train-test partitions for these parameters"
-            f" will be set to {self.error_score}.\n"
-            "If these failures are not expected, you can try to debug them "
-            "by setting error_score='raise'.\n\n"
-            f"Below are more details about the failures:\n{summary}",
-            FitFailedWarning,
-            stacklevel=3,
-        )
 
     def _format_results(self, candidates: list[dict], n_splits: int, out: list):
         """``cv_results_`` with scikit-learn's keys, dtypes and rules."""
@@ -350,25 +288,6 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
             self.best_score_ = results[f"mean_test_{refit_metric}"][best]
         self.best_index_ = best
         self.best_params_ = results["params"][best]
-
-    def _refit(self, data: _Data, fit_params: dict) -> None:
-        best = clone(self.estimator).set_params(**clone(self.best_params_, safe=False))
-        client = active_client()
-        start = time.perf_counter()
-        if (
-            isinstance(data.X, np.ndarray | list)
-            or client is None
-            or not hasattr(data.X, "key")
-        ):
-            best = _fit_estimator(best, data.X, data.y, fit_params)
-        else:
-            best = client.submit(
-                _fit_estimator, best, data.X, data.y, fit_params, pure=False
-            ).result()
-        self.refit_time_ = time.perf_counter() - start
-        self.best_estimator_ = best
-        if hasattr(best, "feature_names_in_"):
-            self.feature_names_in_ = best.feature_names_in_
 
     # -- delegation to the best estimator ----------------------------------------
     def _check_refit(self, method: str) -> None:
@@ -461,21 +380,6 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         return hasattr(self, "cv_results_")
 
 
-class _Data:
-    """The search's data: where the fits read it, and what splitters see."""
-
-    def __init__(self, X: Any, y: Any, split_X: Any) -> None:
-        self.X, self.y, self.split_X = X, y, split_X
-
-
-def _remote_rows(future: Any) -> int:
-    return future.client.submit(n_rows, future).result()
-
-
-def _fit_estimator(estimator: Any, X: Any, y: Any, fit_params: dict) -> Any:
-    return estimator.fit(X, y, **fit_params)
-
-
 def _rank(means: np.ndarray) -> np.ndarray:
     """scikit-learn's rule: highest mean first; failed (NaN) ties with the worst."""
     if np.isnan(means).all():
@@ -510,19 +414,6 @@ def _by_metric(scores: list) -> dict[str, list]:
     if isinstance(scores[0], dict):
         return {name: [s[name] for s in scores] for name in scores[0]}
     return {"score": scores}
-
-
-def _insert_error_scores(out: list[dict], error_score: Any) -> None:
-    """Failed records of a callable multimetric scorer get one score per metric."""
-    template = next(
-        (r["test_scores"] for r in out if isinstance(r["test_scores"], dict)), None
-    )
-    if template is None:
-        return
-    for record in out:
-        for kind in ("test_scores", "train_scores"):
-            if kind in record and not isinstance(record[kind], dict):
-                record[kind] = dict.fromkeys(template, error_score)
 
 
 class GridSearchCV(BaseSearchCV):
