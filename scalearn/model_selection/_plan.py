@@ -17,6 +17,7 @@ failed fit becomes a :class:`Failure` that flows downstream instead of raising
 from __future__ import annotations
 
 import contextlib
+import copy
 import numbers
 import time
 import uuid
@@ -94,10 +95,13 @@ class SearchPlan:
     error_score: Any
     return_train_score: bool
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    keep_estimator: bool = False
     tasks: dict[str, Any] = field(default_factory=dict)
+    _families: dict[str, set] = field(default_factory=dict)
     #: Estimator fits the candidates ask for, and the distinct ones run.
     requested_fits: int = 0
     distinct_fits: int = 0
+    grown_fits: int = 0
 
     @property
     def raise_errors(self) -> bool:
@@ -107,10 +111,9 @@ class SearchPlan:
         key = f"{label}-{token}"
         if key not in self.tasks:
             self.tasks[key] = delayed(func, pure=True)(*args, dask_key_name=key)
-            if func in (_fit_transformer, _fit_final):
+            if func in (_fit_transformer, _fit_final, _grow_final):
                 self.distinct_fits += 1
-        if func in (_fit_transformer, _fit_final):
-            self.requested_fits += 1
+            self.grown_fits += func is _grow_final
         return self.tasks[key]
 
     def _part(self, label: str, token: str, source: Any, name: str) -> Any:
@@ -151,32 +154,55 @@ class SearchPlan:
         return folds
 
     # -- candidates ----------------------------------------------------------
+    def register(self, estimators: list) -> None:
+        """Tell the plan every configured candidate before asking for any.
+
+        Candidates that differ only in a growth parameter (see
+        :data:`WARM_START_GROWTH`) form a family; each member but the smallest
+        is then grown from the next smaller one instead of fit from scratch.
+        """
+        for estimator in estimators:
+            growth = _growth(estimator)
+            if growth is not None:
+                path, value = growth
+                family = self._families.setdefault(_family(estimator, path), set())
+                family.add(value)
+
     def candidate(self, estimator: Any, fold: Fold) -> Any:
         """The delayed score record of ``estimator`` (configured) on ``fold``."""
-        if not _is_shareable_pipeline(estimator):
-            token = tokenize(self.run, fold.index, tokenize_estimator(estimator))
-            fitted = self._task(
-                "fit", token, _fit_final, estimator, fold.stream, fold.y_train,
-                fold.fit_params, None, self.raise_errors,
-            )  # fmt: skip
-            return self._task(
-                "score", token, _score, estimator, [], fitted, fold.stream,
-                fold.X_test, fold.y_test, fold.X_train, fold.y_train,
-                self.scorer, self.error_score,
-            )  # fmt: skip
+        fitted_steps, fitted, stream = self._fit_chain(estimator, fold)
+        return self._task(
+            "score", tokenize(fitted.key, self.keep_estimator), _score, estimator,
+            fitted_steps, fitted, stream, fold.X_test, fold.y_test, fold.X_train,
+            fold.y_train, self.scorer, self.error_score, self.keep_estimator,
+        )  # fmt: skip
 
+    def prediction(self, estimator: Any, fold: Fold, method: str) -> Any:
+        """The delayed ``method`` output of ``estimator`` on ``fold``'s test rows."""
+        _, fitted, stream = self._fit_chain(estimator, fold)
+        return self._task(
+            f"{method}", tokenize(fitted.key), _predict, fitted, stream, method
+        )
+
+    def _fit_chain(self, estimator: Any, fold: Fold) -> tuple[list, Any, Any]:
+        """Fitted steps, the final fit and the stream reaching it, as tasks."""
+        stream = fold.stream
+        fitted_steps: list = []
+        token = tokenize(self.run, fold.index)
+        self.requested_fits += 1  # the final estimator
+        if not _is_shareable_pipeline(estimator):
+            fitted = self._final(estimator, estimator, None, stream, token, fold)
+            return fitted_steps, fitted, stream
         outer = estimator.get_params(deep=False)
         outer.pop("steps")
-        token = tokenize(self.run, fold.index, type(estimator).__name__)
-        token = tokenize(token, normalize_value(outer))
-        stream = fold.stream
-        fitted_steps = []
+        token = tokenize(token, type(estimator).__name__, normalize_value(outer))
         *transformers, (last_name, last) = estimator.steps
         for name, step in transformers:
             if step in SKIPPED_STEPS:
                 fitted_steps.append((name, step))
                 continue
             before, token = token, tokenize(token, name, tokenize_estimator(step))
+            self.requested_fits += _n_fits(step)
             if isinstance(step, FeatureUnion):
                 result = self._feature_union(name, step, before, token, stream, fold)
             else:
@@ -186,16 +212,45 @@ class SearchPlan:
                 )  # fmt: skip
             fitted_steps.append((name, self._part(name, token, result, "fitted")))
             stream = self._part(name, token, result, "stream")
-        token = tokenize(token, last_name, tokenize_estimator(last))
-        fitted = self._task(
-            f"fit-{last_name}", token, _fit_final, last, stream, fold.y_train,
-            fold.fit_params, last_name, self.raise_errors,
-        )  # fmt: skip
+        fitted = self._final(estimator, last, last_name, stream, token, fold)
+        return fitted_steps, fitted, stream
+
+    def _final(
+        self,
+        estimator: Any,
+        final: Any,
+        name: str | None,
+        stream: Any,
+        prefix: str,
+        fold: Fold,
+    ) -> Any:
+        """The final estimator's fit task: from scratch, or grown from a smaller one."""
+        token = tokenize(prefix, name, tokenize_estimator(final))
+        label = "fit" if name is None else f"fit-{name}"
+        smaller = self._smaller(estimator)
+        if smaller is None:
+            return self._task(
+                label, token, _fit_final, final, stream, fold.y_train,
+                fold.fit_params, name, self.raise_errors,
+            )  # fmt: skip
+        smaller_final = smaller.steps[-1][1] if name is not None else smaller
+        previous = self._final(smaller, smaller_final, name, stream, prefix, fold)
         return self._task(
-            "score", token, _score, estimator, fitted_steps, fitted, stream,
-            fold.X_test, fold.y_test, fold.X_train, fold.y_train,
-            self.scorer, self.error_score,
+            f"grow-{label}", token, _grow_final, previous, final, stream,
+            fold.y_train, fold.fit_params, name, self.raise_errors,
         )  # fmt: skip
+
+    def _smaller(self, estimator: Any) -> Any:
+        """The same candidate with the next smaller growth value, if there is one."""
+        growth = _growth(estimator)
+        if growth is None:
+            return None
+        path, value = growth
+        family = self._families.get(_family(estimator, path), set())
+        below = [v for v in family if v < value]
+        if not below:
+            return None
+        return clone(estimator).set_params(**{path: max(below)})
 
     def _feature_union(
         self,
@@ -232,6 +287,64 @@ class SearchPlan:
             f"fit-{name}", token, _join_union, union, branches, name,
             self.raise_errors,
         )  # fmt: skip
+
+
+#: Estimators whose warm-started growth gives exactly the model a fresh fit
+#: would: scikit-learn seeds the trees or stages it adds as a fresh fit of the
+#: larger size would seed them. Candidates that differ only in this parameter
+#: are grown from the next smaller one. Not included: estimators whose
+#: warm start only approximates a fresh fit (a regularisation path continued
+#: from the previous solution converges to within ``tol``, not exactly), and
+#: any seeded with a ``RandomState`` instance or stopping early on its own.
+WARM_START_GROWTH: dict[str, str] = {
+    "sklearn.ensemble._forest.RandomForestClassifier": "n_estimators",
+    "sklearn.ensemble._forest.RandomForestRegressor": "n_estimators",
+    "sklearn.ensemble._forest.ExtraTreesClassifier": "n_estimators",
+    "sklearn.ensemble._forest.ExtraTreesRegressor": "n_estimators",
+    "sklearn.ensemble._gb.GradientBoostingClassifier": "n_estimators",
+    "sklearn.ensemble._gb.GradientBoostingRegressor": "n_estimators",
+}
+
+
+def _final_of(estimator: Any) -> tuple[str, Any]:
+    """The final estimator and the parameter path prefix that reaches it."""
+    if _is_shareable_pipeline(estimator):
+        name, last = estimator.steps[-1]
+        return f"{name}__", last
+    return "", estimator
+
+
+def _growth(estimator: Any) -> tuple[str, Any] | None:
+    """``(parameter path, value)`` of a warm-startable final estimator, else None."""
+    prefix, final = _final_of(estimator)
+    cls = type(final)
+    param = WARM_START_GROWTH.get(f"{cls.__module__}.{cls.__qualname__}")
+    if param is None:
+        return None
+    params = final.get_params(deep=False)
+    if isinstance(params.get("random_state"), np.random.RandomState):
+        return None
+    if params.get("n_iter_no_change") is not None:
+        return None
+    return prefix + param, params[param]
+
+
+def _family(estimator: Any, path: str) -> str:
+    """Token of ``estimator`` with its growth parameter left out."""
+    prefix, final = _final_of(estimator)
+    param = path[len(prefix) :]
+    without = clone(final).set_params(**{param: 0})
+    if prefix:
+        steps = [*estimator.steps[:-1], (estimator.steps[-1][0], without)]
+        return tokenize_estimator(clone(estimator).set_params(steps=steps))
+    return tokenize_estimator(without)
+
+
+def _n_fits(step: Any) -> int:
+    """Estimator fits in one fit of ``step`` (a FeatureUnion fits each branch)."""
+    if isinstance(step, FeatureUnion):
+        return sum(b not in ("drop", "passthrough") for _, b in step.transformer_list)
+    return 1
 
 
 def _is_shareable_pipeline(estimator: Any) -> bool:
@@ -405,6 +518,42 @@ def _fit_final(
     return Fitted(fitted, time.perf_counter() - start)
 
 
+def _grow_final(
+    previous: Any,
+    step: Any,
+    stream: Any,
+    y: Any,
+    fit_params: Any,
+    name: str | None,
+    raise_errors,
+) -> Any:
+    """``step`` fit by growing a copy of the smaller fitted model ``previous``."""
+    failed = _first_failure(previous, stream, fit_params)
+    if failed is not None:
+        return failed
+    start = time.perf_counter()
+    try:
+        cls = type(step)
+        param = WARM_START_GROWTH[f"{cls.__module__}.{cls.__qualname__}"]
+        fitted = copy.deepcopy(previous.estimator)
+        fitted.set_params(warm_start=True, **{param: getattr(step, param)})
+        fitted.fit(stream.fit, y, **_params_for(fit_params, name))
+        fitted.set_params(warm_start=step.warm_start)
+    except Exception:
+        if raise_errors:
+            raise
+        return Failure(format_exc(), time.perf_counter() - start)
+    # The fit time of the model, as if fit at once: the smaller fit plus growth.
+    return Fitted(fitted, previous.seconds + time.perf_counter() - start)
+
+
+def _predict(final: Any, stream: Any, method: str) -> Any:
+    failed = _first_failure(final, stream)
+    if failed is not None:  # pragma: no cover - prediction plans raise
+        raise RuntimeError(failed.message)
+    return getattr(final.estimator, method)(stream.test)
+
+
 class _ScoringView:
     """A fitted pipeline that scores the fold's rows from their transformed data.
 
@@ -464,6 +613,7 @@ def _score(
     y_train: Any,
     scorer: Any,
     error_score: Any,
+    keep_estimator: bool = False,
 ) -> dict:
     """The record of one candidate on one fold, in scikit-learn's terms."""
     record: dict[str, Any] = {"fit_error": None, "warnings": []}
@@ -479,6 +629,8 @@ def _score(
         )
         if _wants_train(stream, X_train):
             record["train_scores"] = _error_scores(scorer, error_score)
+        if keep_estimator:  # as scikit-learn: the estimator whose fit failed
+            record["estimator"] = clone(estimator)
         return record
     record["fit_time"] = fit_seconds + final.seconds
     if steps:
@@ -490,7 +642,9 @@ def _score(
         known = [(X_test, stream.test), (X_train, stream.train)]
         model = _ScoringView(pipeline, final.estimator, known)
     else:
-        model = final.estimator
+        pipeline = model = final.estimator
+    if keep_estimator:
+        record["estimator"] = pipeline
     start = time.perf_counter()
     record["test_scores"] = _run_scorer(
         scorer, model, X_test, y_test, error_score, record

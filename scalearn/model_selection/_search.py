@@ -203,9 +203,13 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         )
         plan = SearchPlan(scorer, self.error_score, self.return_train_score)
         folds = plan.folds(data, splits, fit_params)
+        configured_all = [
+            clone(estimator).set_params(**clone(params, safe=False))
+            for params in candidates
+        ]
+        plan.register(configured_all)
         records, groups_of = [], []
-        for index, params in enumerate(candidates):
-            configured = clone(estimator).set_params(**clone(params, safe=False))
+        for index, configured in enumerate(configured_all):
             for fold in folds:
                 records.append(plan.candidate(configured, fold))
                 groups_of.append(index)
@@ -213,8 +217,9 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
             print(
                 f"Fitting {len(splits)} folds for each of {len(candidates)} "
                 f"candidates, totalling {len(records)} fits: "
-                f"{plan.distinct_fits} estimator fits where a fit-per-step "
-                f"search would do {plan.requested_fits}"
+                f"{plan.distinct_fits} estimator fits ({plan.grown_fits} grown "
+                "from a smaller warm-started fit) where a fit-per-step search "
+                f"would do {plan.requested_fits}"
             )
         self.n_candidates_ = len(candidates)
         out = compute_counting(records, groups_of, desc=self._owner, unit="candidate")

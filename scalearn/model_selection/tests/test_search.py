@@ -13,6 +13,7 @@ from sklearn import model_selection as sk
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.datasets import make_classification, make_regression
 from sklearn.decomposition import PCA
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -243,9 +244,9 @@ def test_each_shared_prefix_is_fit_once(data, counting, scheduler_name, capsys):
     ).fit(X, y)
     # 18 candidates x 3 folds: scikit-learn fits the scaler 54 times; 9 differ.
     assert counting.fits == 9
-    assert "63 estimator fits where a fit-per-step search would do 108" in (
-        capsys.readouterr().out
-    )
+    out = capsys.readouterr().out
+    assert "63 estimator fits (0 grown from a smaller warm-started fit)" in out
+    assert "where a fit-per-step search would do 108" in out
     theirs = sk.GridSearchCV(pipe, grid, cv=3, refit=False).fit(X, y)
     assert_same_results(search, theirs)
 
@@ -383,3 +384,49 @@ def test_delegation_before_fit_follows_the_estimator():
     assert hasattr(search, "predict")
     assert not hasattr(search, "predict_proba")
     assert not hasattr(search, "transform")
+
+
+@pytest.mark.parametrize(
+    ("estimator", "grid"),
+    [
+        (
+            RandomForestClassifier(random_state=0),
+            {"n_estimators": [5, 10, 20], "max_features": [2, "sqrt"]},
+        ),
+        (
+            GradientBoostingClassifier(random_state=0, subsample=0.8),
+            {"n_estimators": [5, 15], "max_depth": [1, 2]},
+        ),
+    ],
+    ids=["forest", "boosting"],
+)
+def test_warm_start_growth_gives_scikit_learns_results_exactly(
+    data, estimator, grid, capsys
+):
+    X, y = data
+    kwargs = {"cv": 3, "return_train_score": True}
+    ours = GridSearchCV(estimator, grid, verbose=1, **kwargs).fit(X, y)
+    theirs = sk.GridSearchCV(estimator, grid, **kwargs).fit(X, y)
+    n_small = len(grid["max_features" if "max_features" in grid else "max_depth"])
+    grown = (len(grid["n_estimators"]) - 1) * n_small * 3
+    assert f"({grown} grown from a smaller warm-started fit)" in capsys.readouterr().out
+    for key, value in theirs.cv_results_.items():
+        if key.startswith(("split", "mean_t", "std_t", "rank")):
+            np.testing.assert_array_equal(ours.cv_results_[key], value, err_msg=key)
+    assert ours.best_params_ == theirs.best_params_
+    assert ours.best_estimator_.get_params() == theirs.best_estimator_.get_params()
+
+
+def test_no_growth_from_a_random_state_instance_or_in_a_pipeline_prefix(data, capsys):
+    X, y = data
+    forest = RandomForestClassifier(random_state=np.random.RandomState(0))
+    GridSearchCV(forest, {"n_estimators": [3, 6]}, cv=2, verbose=1).fit(X, y)
+    assert "(0 grown" in capsys.readouterr().out
+    pipe = Pipeline([("scale", SkStandardScaler()), ("rf", RandomForestClassifier())])
+    grid = {"rf__n_estimators": [3, 6], "rf__random_state": [0]}
+    ours = GridSearchCV(pipe, grid, cv=2, verbose=1).fit(X, y)
+    assert "(2 grown" in capsys.readouterr().out
+    theirs = sk.GridSearchCV(pipe, grid, cv=2).fit(X, y)
+    np.testing.assert_array_equal(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
+    )
