@@ -8,6 +8,12 @@ from scalearn.model_selection._split import (
     sample,
     train_test_split,
 )
+from scalearn.model_selection._validation import (
+    cross_val_predict,
+    cross_val_score,
+    cross_validate,
+    learning_curve,
+)
 
 __all__ = [
     "GridSearchCV",
@@ -15,6 +21,10 @@ __all__ = [
     "RandomizedSearchCV",
     "ShuffleSplit",
     "StratifiedKFold",
+    "cross_val_predict",
+    "cross_val_score",
+    "cross_validate",
+    "learning_curve",
     "sample",
     "train_test_split",
 ]

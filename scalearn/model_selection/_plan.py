@@ -551,7 +551,9 @@ def _predict(final: Any, stream: Any, method: str) -> Any:
     failed = _first_failure(final, stream)
     if failed is not None:  # pragma: no cover - prediction plans raise
         raise RuntimeError(failed.message)
-    return getattr(final.estimator, method)(stream.test)
+    # The classes the fold's model saw, to place its columns among all classes.
+    classes = getattr(final.estimator, "classes_", None)
+    return getattr(final.estimator, method)(stream.test), classes
 
 
 class _ScoringView:
