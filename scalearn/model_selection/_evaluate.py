@@ -47,13 +47,20 @@ def materialize(X: Any, y: Any, groups: Any = None) -> Data:
     """Compute dask ``X``/``y`` once: here, or on the cluster when a Client is active.
 
     On a cluster the data stays there (one computation reads the source once)
-    and only ``y``, one column needed to stratify, comes back.
+    and only ``y``, one column needed to stratify, comes back. In-memory data
+    is scattered to the cluster once.
     """
     if groups is not None and is_dask(groups):
         groups = np.asarray(groups.compute())
-    if not (is_dask(X) or is_dask(y)):
-        return Data(X, y, X, y, groups, n_rows(X))
     client = active_client()
+    if not (is_dask(X) or is_dask(y)):
+        if client is None:
+            return Data(X, y, X, y, groups, n_rows(X))
+        # Sent to the cluster once, fetched once by each worker that needs it,
+        # instead of travelling inside the task graph.
+        X_future = client.scatter(X)
+        y_future = None if y is None else client.scatter(y)
+        return Data(X_future, y_future, X, y, groups, n_rows(X))
     if client is None:
         X, y = dask.compute(X, y)
         return Data(X, y, X, y, groups, n_rows(X))

@@ -30,11 +30,12 @@ import scipy.sparse as sp
 from dask import delayed
 from dask.base import tokenize
 from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils import get_tags
 
 from scalearn.utils._containers import n_rows, take_rows
-from scalearn.utils._sklearn_compat import transform_output
+from scalearn.utils._sklearn_compat import set_transform_output, transform_output
 from scalearn.utils._tokenize import normalize_value, tokenize_estimator
 
 SKIPPED_STEPS = (None, "passthrough")
@@ -205,6 +206,8 @@ class SearchPlan:
             self.requested_fits += _n_fits(step)
             if isinstance(step, FeatureUnion):
                 result = self._feature_union(name, step, before, token, stream, fold)
+            elif isinstance(step, ColumnTransformer) and not self.keep_estimator:
+                result = self._columns(name, step, before, token, stream, fold)
             else:
                 result = self._task(
                     f"fit-{name}", token, _fit_transformer, step, stream,
@@ -251,6 +254,41 @@ class SearchPlan:
         if not below:
             return None
         return clone(estimator).set_params(**{path: max(below)})
+
+    def _columns(
+        self,
+        name: str,
+        ct: ColumnTransformer,
+        before: str,
+        token: str,
+        stream: Any,
+        fold: Fold,
+    ) -> Any:
+        """Each transformer of a ColumnTransformer fit once per distinct setting.
+
+        Each runs as a one-transformer ColumnTransformer (so columns are chosen
+        exactly as ``ct`` chooses them), the remainder as one whose other
+        transformers are dropped; the join stacks them with ``ct``'s rules.
+        """
+        parts = [
+            _single_column_transformer(ct, [(n, t, c)], "drop")
+            for n, t, c in ct.transformers
+            if not (isinstance(t, str) and t == "drop")
+        ]
+        if not (isinstance(ct.remainder, str) and ct.remainder == "drop"):
+            others = [(n, "drop", c) for n, _, c in ct.transformers]
+            parts.append(_single_column_transformer(ct, others, ct.remainder))
+        pieces = []
+        for part in parts:
+            label = f"fit-{name}-{part.transformers[0][0]}"
+            part_token = tokenize(before, name, "columns", tokenize_estimator(part))
+            args = (part, stream, fold.y_train, fold.fit_params, None)
+            pieces.append(
+                self._task(
+                    label, part_token, _fit_transformer, *args, self.raise_errors
+                )
+            )
+        return self._task(f"fit-{name}", token, _join_columns, ct, pieces)
 
     def _feature_union(
         self,
@@ -340,11 +378,35 @@ def _family(estimator: Any, path: str) -> str:
     return tokenize_estimator(without)
 
 
+def _single_column_transformer(
+    ct: ColumnTransformer, transformers: list, remainder: Any
+) -> ColumnTransformer:
+    """A ColumnTransformer like ``ct`` with only some of its transformers.
+
+    Its output keeps sparse blocks sparse; the join applies ``ct``'s threshold.
+    """
+    weights = ct.transformer_weights or {}
+    part = ColumnTransformer(
+        transformers,
+        remainder=remainder,
+        sparse_threshold=1.0,
+        transformer_weights={n: weights[n] for n, *_ in transformers if n in weights}
+        or None,
+        verbose_feature_names_out=ct.verbose_feature_names_out,
+    )
+    set_transform_output(part, transform_output(ct))
+    return part
+
+
 def _n_fits(step: Any) -> int:
-    """Estimator fits in one fit of ``step`` (a FeatureUnion fits each branch)."""
+    """Estimator fits in one fit of ``step`` (a union fits each of its parts)."""
     if isinstance(step, FeatureUnion):
-        return sum(b not in ("drop", "passthrough") for _, b in step.transformer_list)
-    return 1
+        parts = [b for _, b in step.transformer_list]
+    elif isinstance(step, ColumnTransformer):
+        parts = [t for _, t, _ in step.transformers] + [step.remainder]
+    else:
+        return 1
+    return sum(not isinstance(p, str) for p in parts)
 
 
 def _is_shareable_pipeline(estimator: Any) -> bool:
@@ -483,6 +545,65 @@ def _join_union(union: FeatureUnion, branches: list, name: str, raise_errors) ->
         return Failure(format_exc())
     stream = Stream(streams["fit"], streams["test"], streams.get("train"))
     return {"fitted": Fitted(fitted, seconds), "stream": stream}
+
+
+class FittedColumns:
+    """A fitted ColumnTransformer assembled from its separately fit transformers.
+
+    Stands for the fold's fitted ColumnTransformer inside the search: it
+    transforms and names features as the real one would.
+    """
+
+    def __init__(self, parts: list, sparse_output: bool, output: str) -> None:
+        self.parts = parts
+        self.sparse_output_ = sparse_output
+        self._output = output
+
+    def transform(self, X: Any) -> Any:
+        return _stack_columns([p.transform(X) for p in self.parts], self)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        names = [p.get_feature_names_out(input_features) for p in self.parts]
+        return np.concatenate(names) if names else np.array([], dtype=object)
+
+
+def _stack_columns(blocks: list, fitted: FittedColumns) -> Any:
+    if not blocks:
+        return np.zeros((0, 0))
+    if fitted.sparse_output_:
+        return sp.hstack(blocks).tocsr()
+    blocks = [b.toarray() if sp.issparse(b) else b for b in blocks]
+    if fitted._output == "pandas" and all(hasattr(b, "iloc") for b in blocks):
+        import pandas as pd
+
+        return pd.concat(blocks, axis=1)
+    return np.hstack(blocks)
+
+
+def _join_columns(ct: ColumnTransformer, pieces: list) -> Any:
+    """The stacked output of a ColumnTransformer's parts, with its sparse rule."""
+    failed = _first_failure(*pieces)
+    if failed is not None:
+        return failed
+    fit_blocks = [piece["stream"].fit for piece in pieces]
+    sparse_output = False
+    if any(sp.issparse(b) for b in fit_blocks):
+        stored = sum(b.nnz if sp.issparse(b) else np.size(b) for b in fit_blocks)
+        total = sum(b.shape[0] * b.shape[1] for b in fit_blocks)
+        sparse_output = total > 0 and stored / total < ct.sparse_threshold
+    fitted = FittedColumns(
+        [piece["fitted"].estimator for piece in pieces],
+        bool(sparse_output),
+        transform_output(ct),
+    )
+    streams = [
+        None
+        if any(piece["stream"][i] is None for piece in pieces)
+        else _stack_columns([piece["stream"][i] for piece in pieces], fitted)
+        for i in range(len(Stream._fields))
+    ]
+    seconds = sum(piece["fitted"].seconds for piece in pieces)
+    return {"fitted": Fitted(fitted, seconds), "stream": Stream(*streams)}
 
 
 def _weighted(block: Any, weight: float | None) -> Any:

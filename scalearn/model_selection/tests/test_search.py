@@ -10,14 +10,20 @@ import pandas as pd
 import pytest
 from scipy.stats import loguniform
 from sklearn import model_selection as sk
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+)
+from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.datasets import make_classification, make_regression
 from sklearn.decomposition import PCA
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
 from sklearn.preprocessing import StandardScaler as SkStandardScaler
 
 from scalearn.model_selection import GridSearchCV, RandomizedSearchCV
@@ -208,7 +214,7 @@ def test_failure_in_a_shared_prefix_fails_every_candidate_downstream(data):
     assert ours.best_params_["pca__n_components"] == 3
 
 
-class CountingScaler(TransformerMixin, BaseEstimator):
+class CountingScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Counts its fits (across threads) so a test can see the work shared."""
 
     fits = 0
@@ -430,3 +436,48 @@ def test_no_growth_from_a_random_state_instance_or_in_a_pipeline_prefix(data, ca
     np.testing.assert_array_equal(
         ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
     )
+
+
+@pytest.mark.parametrize(
+    ("remainder", "threshold", "output"),
+    [
+        ("drop", 0.3, "default"),
+        ("passthrough", 0.3, "default"),
+        (SkStandardScaler(), 0.9, "default"),
+        ("passthrough", 0.3, "pandas"),
+    ],
+)
+def test_column_transformer_columns_are_shared(counting, remainder, threshold, output):
+    rng = np.random.default_rng(0)
+    n = 240
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "c": rng.choice(["x", "y", "z"], n),
+            "d": rng.normal(size=n),
+        }
+    )
+    y = ((frame.a + (frame.c == "x") + rng.normal(size=n) * 0.5) > 0.5).astype(int)
+    dense = output == "pandas"
+    ct = ColumnTransformer(
+        [
+            ("num", SkStandardScaler(), ["a"]),
+            ("count", CountingScaler(), ["b"]),
+            (
+                "cat",
+                OneHotEncoder(sparse_output=not dense),
+                make_column_selector("^c$"),
+            ),
+        ],
+        remainder=remainder,
+        sparse_threshold=threshold,
+    )
+    if dense:
+        ct.set_output(transform="pandas")
+    pipe = Pipeline([("ct", ct), ("clf", LogisticRegression())])
+    grid = {"ct__num__with_mean": [True, False], "clf__C": [0.1, 1.0, 10.0]}
+    ours = GridSearchCV(pipe, grid, cv=3, return_train_score=True).fit(frame, y)
+    assert counting.fits == 3 + 1  # once per fold, plus the refit
+    theirs = sk.GridSearchCV(pipe, grid, cv=3, return_train_score=True).fit(frame, y)
+    assert_same_results(ours, theirs)
