@@ -39,7 +39,7 @@ import dask
 import numpy as np
 import pandas as pd
 from sklearn import model_selection
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import check_random_state
 
 from scalearn.utils._containers import (
     align_y,
@@ -48,6 +48,7 @@ from scalearn.utils._containers import (
     is_dask_array,
     meta_of,
     n_rows,
+    take_rows,
 )
 from scalearn.utils._validation import check_param, param_error
 
@@ -513,7 +514,7 @@ def _split_arrays(
             pairs.append(tuple(_take(X, plan, shared_plan, side) for side in (0, 1)))
             continue
         positions = _global_positions(plan) if positions is None else positions
-        pairs.append(tuple(_safe_indexing(X, rows) for rows in positions))
+        pairs.append(tuple(take_rows(X, rows) for rows in positions))
     return pairs
 
 
