@@ -38,6 +38,7 @@ from distributed import Client, LocalCluster, performance_report
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.preprocessing import StandardScaler as InMemoryScaler
@@ -55,6 +56,7 @@ from scalearn.cli._taxi import (
     encode_trips,
     make_trips,
 )
+from scalearn.model_selection import GridSearchCV
 from scalearn.preprocessing import StandardScaler
 from scalearn.utils._progress import compute
 from scalearn.wrappers import Incremental, ParallelPostFit
@@ -88,6 +90,13 @@ _DASK_SETTINGS = {"dataframe.parquet.minimum-partition-size": 0}
 REGIME_DATA = "data"
 REGIME_SMALL_FIT = "small fit, big predict"
 REGIME_BIG_FIT = "big fit"
+REGIME_MANY_FITS = "many fits"
+#: The many-fits grid: 8 candidates; the one-hot encoding is fit once per fold.
+SEARCH_GRID = {
+    "encode__numeric__with_std": [True, False],
+    "classify__C": [0.01, 0.1, 1.0, 10.0],
+}
+SEARCH_FOLDS = 3
 
 
 # --- command line -------------------------------------------------------------
@@ -372,8 +381,12 @@ def _walk_regimes(client: Client, workdir: Path, layout: Layout) -> list[Step]:
     trips_path = workdir / "trips.parquet"
     steps = [generate_trips(client, trips_path, layout)]
     trips = read_trips(trips_path, layout)
-    steps += small_fit_big_predict(client, trips, workdir / "predictions.parquet")
+    predicted, sample = small_fit_big_predict(
+        client, trips, workdir / "predictions.parquet"
+    )
+    steps += predicted
     steps += big_fit(client, trips)
+    steps.append(many_fits(client, trips, sample))
     return steps
 
 
@@ -391,7 +404,7 @@ def generate_trips(client: Client, path: Path, layout: Layout) -> Step:
     -------
     Step
     """
-    _say(f"\n[1/3] Data: generating {layout.rows:,} trips into {path.name}")
+    _say(f"\n[1/4] Data: generating {layout.rows:,} trips into {path.name}")
     trips = dd.from_map(
         make_trips,
         layout.starts,
@@ -407,7 +420,9 @@ def generate_trips(client: Client, path: Path, layout: Layout) -> Step:
     return Step.measured(REGIME_DATA, "generate trips -> parquet", layout.rows, cost)
 
 
-def small_fit_big_predict(client: Client, trips: Trips, path: Path) -> list[Step]:
+def small_fit_big_predict(
+    client: Client, trips: Trips, path: Path
+) -> tuple[list[Step], pd.DataFrame]:
     """Fit a sample in memory, then predict every trip blockwise to parquet.
 
     Parameters
@@ -421,8 +436,10 @@ def small_fit_big_predict(client: Client, trips: Trips, path: Path) -> list[Step
     -------
     list of Step
         Drawing the sample, fitting, predicting.
+    pandas.DataFrame
+        The sample, for the many-fits regime.
     """
-    _say("\n[2/3] Small fit, big predict: ParallelPostFit(scikit-learn Pipeline)")
+    _say("\n[2/4] Small fit, big predict: ParallelPostFit(scikit-learn Pipeline)")
     layout = trips.layout
     with measure(client, "sample") as cost:
         sample = draw_sample(trips)
@@ -459,7 +476,7 @@ def small_fit_big_predict(client: Client, trips: Trips, path: Path) -> list[Step
     steps.append(
         Step.measured(REGIME_SMALL_FIT, "predict_proba -> parquet", layout.rows, cost)
     )
-    return steps
+    return steps, sample
 
 
 def draw_sample(trips: Trips) -> pd.DataFrame:
@@ -509,7 +526,7 @@ def big_fit(client: Client, trips: Trips) -> list[Step]:
     list of Step
         The whole fit, then its scaling pass and each of its epochs.
     """
-    _say("\n[3/3] Big fit: Pipeline(StandardScaler, Incremental(SGDClassifier))")
+    _say("\n[3/4] Big fit: Pipeline(StandardScaler, Incremental(SGDClassifier))")
     train_rows = trips.layout.train_rows
     X, y = training_arrays(trips)
     model = sgd_pipeline()
@@ -583,6 +600,42 @@ def _epoch_step(record: dict[str, Any]) -> Step:
         record["n_samples"],
         record["seconds"],
         quality="" if score is None else f"acc {score:.3f} (progressive)",
+    )
+
+
+def many_fits(client: Client, trips: Trips, sample: pd.DataFrame) -> Step:
+    """Grid-search the in-memory Pipeline on the sample, on the cluster.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    trips : Trips
+    sample : pandas.DataFrame
+        The in-memory sample of the small-fit regime.
+
+    Returns
+    -------
+    Step
+    """
+    n_candidates = len(ParameterGrid(SEARCH_GRID))
+    _say(
+        f"\n[4/4] Many fits: GridSearchCV, {n_candidates} candidates x "
+        f"{SEARCH_FOLDS} folds on the {len(sample):,}-row sample"
+    )
+    search = GridSearchCV(tip_pipeline(), SEARCH_GRID, cv=SEARCH_FOLDS, verbose=0)
+    with measure(client, "many-fits") as cost:
+        search.fit(sample[list(FEATURES)], sample[TARGET])
+    quality = held_out_quality(
+        search, trips.holdout[list(FEATURES)], trips.holdout[TARGET]
+    )
+    best = ", ".join(f"{k.split('__')[-1]}={v}" for k, v in search.best_params_.items())
+    _say(f"      searched in {cost.seconds:.1f} s; best {best}: {quality}")
+    return Step.measured(
+        REGIME_MANY_FITS,
+        f"GridSearchCV {n_candidates}x{SEARCH_FOLDS}",
+        len(sample) * n_candidates * SEARCH_FOLDS,
+        cost,
+        quality=quality,
     )
 
 

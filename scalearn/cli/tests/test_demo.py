@@ -17,7 +17,7 @@ from scalearn.cli import _demo, main
 from scalearn.cli._measure import measure
 
 ROWS = 20_000
-REGIMES = ("data", "small fit, big predict", "big fit")
+REGIMES = ("data", "small fit, big predict", "big fit", "many fits")
 STEPS = (
     "generate trips -> parquet",
     "-row sample",
@@ -27,6 +27,7 @@ STEPS = (
     "StandardScaler pass",
     "SGD epoch 1",
     "SGD epoch 2",
+    "GridSearchCV 8x3",
 )
 
 
