@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import numbers
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from traceback import format_exc
 from typing import Any, NamedTuple
@@ -288,7 +290,9 @@ class SearchPlan:
                     label, part_token, _fit_transformer, *args, self.raise_errors
                 )
             )
-        return self._task(f"fit-{name}", token, _join_columns, ct, pieces)
+        return self._task(
+            f"fit-{name}", token, _join_columns, ct, pieces, self.raise_errors
+        )
 
     def _feature_union(
         self,
@@ -485,64 +489,74 @@ def _first_failure(*values: Any) -> Failure | None:
     return None
 
 
+def _guarded(kernel: Callable) -> Callable:
+    """A kernel that passes an input's Failure on, and returns its own.
+
+    The wrapped kernel takes ``raise_errors`` as its last argument: with it
+    (``error_score='raise'``) an exception propagates instead.
+    """
+
+    @functools.wraps(kernel)
+    def run(*args: Any) -> Any:
+        *args, raise_errors = args
+        failed = _first_failure(*args)
+        if failed is not None:
+            return failed
+        start = time.perf_counter()
+        try:
+            return kernel(*args)
+        except Exception:
+            if raise_errors:
+                raise
+            return Failure(format_exc(), time.perf_counter() - start)
+
+    return run
+
+
+@_guarded
 def _fit_transformer(
-    step: Any, stream: Any, y: Any, fit_params: Any, name: str | None, raise_errors
-) -> Any:
-    failed = _first_failure(stream, fit_params)
-    if failed is not None:
-        return failed
+    step: Any, stream: Any, y: Any, fit_params: Any, name: str | None
+) -> dict:
     start = time.perf_counter()
-    try:
-        fitted = clone(step)
-        params = _params_for(fit_params, name)
-        if hasattr(fitted, "fit_transform"):
-            out = fitted.fit_transform(stream.fit, y, **params)
-        else:
-            out = fitted.fit(stream.fit, y, **params).transform(stream.fit)
-        seconds = time.perf_counter() - start
-        test = fitted.transform(stream.test)
-        train = None if stream.train is None else fitted.transform(stream.train)
-    except Exception:
-        if raise_errors:
-            raise
-        return Failure(format_exc(), time.perf_counter() - start)
+    fitted = clone(step)
+    params = _params_for(fit_params, name)
+    if hasattr(fitted, "fit_transform"):
+        out = fitted.fit_transform(stream.fit, y, **params)
+    else:
+        out = fitted.fit(stream.fit, y, **params).transform(stream.fit)
+    seconds = time.perf_counter() - start
+    test = fitted.transform(stream.test)
+    train = None if stream.train is None else fitted.transform(stream.train)
     return {"fitted": Fitted(fitted, seconds), "stream": Stream(out, test, train)}
 
 
-def _join_union(union: FeatureUnion, branches: list, name: str, raise_errors) -> Any:
+@_guarded
+def _join_union(union: FeatureUnion, branches: list, name: str) -> dict:
     """A fitted FeatureUnion and its stacked outputs, from its fitted branches."""
-    failed = _first_failure(*(result for _, result in branches))
-    if failed is not None:
-        return failed
-    try:
-        fitted = clone(union)
-        by_name = dict(branches)
-        weights = union.transformer_weights or {}
-        fitted.transformer_list = [
-            (b_name, by_name[b_name]["fitted"].estimator if b_name in by_name else b)
-            for b_name, b in union.transformer_list
-        ]
-        streams = {
-            part: _hstack(
-                [
-                    _weighted(by_name[b]["stream"][i], weights.get(b))
-                    for b, _ in union.transformer_list
-                    if b in by_name
-                ],
-                transform_output(union),
-            )
-            for i, part in enumerate(Stream._fields)
-            if by_name and all(r["stream"][i] is not None for r in by_name.values())
-        }
-        if transform_output(union) == "pandas":
-            names = fitted.get_feature_names_out()
-            for part in streams.values():
-                part.columns = names
-        seconds = sum(r["fitted"].seconds for r in by_name.values())
-    except Exception:
-        if raise_errors:
-            raise
-        return Failure(format_exc())
+    fitted = clone(union)
+    by_name = dict(branches)
+    weights = union.transformer_weights or {}
+    fitted.transformer_list = [
+        (b_name, by_name[b_name]["fitted"].estimator if b_name in by_name else b)
+        for b_name, b in union.transformer_list
+    ]
+    streams = {
+        part: _hstack(
+            [
+                _weighted(by_name[b]["stream"][i], weights.get(b))
+                for b, _ in union.transformer_list
+                if b in by_name
+            ],
+            transform_output(union),
+        )
+        for i, part in enumerate(Stream._fields)
+        if by_name and all(r["stream"][i] is not None for r in by_name.values())
+    }
+    if transform_output(union) == "pandas":
+        names = fitted.get_feature_names_out()
+        for part in streams.values():
+            part.columns = names
+    seconds = sum(r["fitted"].seconds for r in by_name.values())
     stream = Stream(streams["fit"], streams["test"], streams.get("train"))
     return {"fitted": Fitted(fitted, seconds), "stream": stream}
 
@@ -580,11 +594,9 @@ def _stack_columns(blocks: list, fitted: FittedColumns) -> Any:
     return np.hstack(blocks)
 
 
-def _join_columns(ct: ColumnTransformer, pieces: list) -> Any:
+@_guarded
+def _join_columns(ct: ColumnTransformer, pieces: list) -> dict:
     """The stacked output of a ColumnTransformer's parts, with its sparse rule."""
-    failed = _first_failure(*pieces)
-    if failed is not None:
-        return failed
     fit_blocks = [piece["stream"].fit for piece in pieces]
     sparse_output = False
     if any(sp.issparse(b) for b in fit_blocks):
@@ -621,49 +633,33 @@ def _hstack(blocks: list, output: str) -> Any:
     return np.hstack(blocks)
 
 
+@_guarded
 def _fit_final(
-    step: Any, stream: Any, y: Any, fit_params: Any, name: str | None, raise_errors
-) -> Any:
-    failed = _first_failure(stream, fit_params)
-    if failed is not None:
-        return failed
+    step: Any, stream: Any, y: Any, fit_params: Any, name: str | None
+) -> Fitted:
     start = time.perf_counter()
-    try:
-        fitted = clone(step)
-        params = _params_for(fit_params, name)
-        fitted.fit(stream.fit, y, **params)
-    except Exception:
-        if raise_errors:
-            raise
-        return Failure(format_exc(), time.perf_counter() - start)
+    fitted = clone(step)
+    fitted.fit(stream.fit, y, **_params_for(fit_params, name))
     return Fitted(fitted, time.perf_counter() - start)
 
 
+@_guarded
 def _grow_final(
-    previous: Any,
+    previous: Fitted,
     step: Any,
     stream: Any,
     y: Any,
     fit_params: Any,
     name: str | None,
-    raise_errors,
-) -> Any:
+) -> Fitted:
     """``step`` fit by growing a copy of the smaller fitted model ``previous``."""
-    failed = _first_failure(previous, stream, fit_params)
-    if failed is not None:
-        return failed
     start = time.perf_counter()
-    try:
-        cls = type(step)
-        param = WARM_START_GROWTH[f"{cls.__module__}.{cls.__qualname__}"]
-        fitted = copy.deepcopy(previous.estimator)
-        fitted.set_params(warm_start=True, **{param: getattr(step, param)})
-        fitted.fit(stream.fit, y, **_params_for(fit_params, name))
-        fitted.set_params(warm_start=step.warm_start)
-    except Exception:
-        if raise_errors:
-            raise
-        return Failure(format_exc(), time.perf_counter() - start)
+    cls = type(step)
+    param = WARM_START_GROWTH[f"{cls.__module__}.{cls.__qualname__}"]
+    fitted = copy.deepcopy(previous.estimator)
+    fitted.set_params(warm_start=True, **{param: getattr(step, param)})
+    fitted.fit(stream.fit, y, **_params_for(fit_params, name))
+    fitted.set_params(warm_start=step.warm_start)
     # The fit time of the model, as if fit at once: the smaller fit plus growth.
     return Fitted(fitted, previous.seconds + time.perf_counter() - start)
 
