@@ -4,69 +4,45 @@ A search fits every candidate on every fold. When the estimator is a Pipeline,
 candidates that agree on the parameters of the first steps share those steps'
 work: the plan gives each (fold, step, parameters of that step and of every step
 before it) one task, keyed on a deterministic token, and every candidate
-downstream reuses its fitted step and its transformed train and test data. A
-FeatureUnion step shares the same way per branch. The tasks are
-``dask.delayed`` calls with those keys, so dask runs each once, in parallel, on
-threads or on a distributed cluster.
-
-The per-task kernels at the bottom are plain functions on in-memory data. A
-failed fit becomes a :class:`Failure` that flows downstream instead of raising
-(unless ``error_score='raise'``), so one bad candidate never stops the search.
+downstream reuses its fitted step and its transformed train and test data.
+FeatureUnion branches and ColumnTransformer transformers share the same way, and
+candidates that differ only in a warm-startable size are grown from the next
+smaller one. The tasks are ``dask.delayed`` calls of the functions in
+:mod:`._tasks` with those keys, so dask runs each once, in parallel, on threads
+or on a distributed cluster.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import functools
-import numbers
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from traceback import format_exc
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from dask import delayed
 from dask.base import tokenize
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.utils import get_tags
 
-from scalearn.utils._containers import n_rows, take_rows
+from scalearn.model_selection._tasks import (
+    WARM_START_GROWTH,
+    _fit_final,
+    _fit_transformer,
+    _grow_final,
+    _identity,
+    _join_columns,
+    _join_union,
+    _part,
+    _passthrough,
+    _predict,
+    _score,
+    _take_fold,
+)
 from scalearn.utils._sklearn_compat import set_transform_output, transform_output
 from scalearn.utils._tokenize import normalize_value, tokenize_estimator
 
 SKIPPED_STEPS = (None, "passthrough")
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A fit that raised: its traceback, and the seconds spent before it did."""
-
-    message: str
-    seconds: float = 0.0
-
-
-class Stream(NamedTuple):
-    """The data flowing between pipeline steps on one fold.
-
-    ``fit`` feeds the next step's fit (a step's ``fit_transform`` output), ``test``
-    is the test rows transformed, ``train`` the training rows transformed with
-    ``transform`` for train scores (None when those are not asked for).
-    """
-
-    fit: Any
-    test: Any
-    train: Any
-
-
-class Fitted(NamedTuple):
-    estimator: Any
-    seconds: float
 
 
 @dataclass
@@ -331,23 +307,6 @@ class SearchPlan:
         )  # fmt: skip
 
 
-#: Estimators whose warm-started growth gives exactly the model a fresh fit
-#: would: scikit-learn seeds the trees or stages it adds as a fresh fit of the
-#: larger size would seed them. Candidates that differ only in this parameter
-#: are grown from the next smaller one. Not included: estimators whose
-#: warm start only approximates a fresh fit (a regularisation path continued
-#: from the previous solution converges to within ``tol``, not exactly), and
-#: any seeded with a ``RandomState`` instance or stopping early on its own.
-WARM_START_GROWTH: dict[str, str] = {
-    "sklearn.ensemble._forest.RandomForestClassifier": "n_estimators",
-    "sklearn.ensemble._forest.RandomForestRegressor": "n_estimators",
-    "sklearn.ensemble._forest.ExtraTreesClassifier": "n_estimators",
-    "sklearn.ensemble._forest.ExtraTreesRegressor": "n_estimators",
-    "sklearn.ensemble._gb.GradientBoostingClassifier": "n_estimators",
-    "sklearn.ensemble._gb.GradientBoostingRegressor": "n_estimators",
-}
-
-
 def _final_of(estimator: Any) -> tuple[str, Any]:
     """The final estimator and the parameter path prefix that reaches it."""
     if _is_shareable_pipeline(estimator):
@@ -419,408 +378,3 @@ def _is_shareable_pipeline(estimator: Any) -> bool:
         and len(estimator.steps) > 1
         and estimator.steps[-1][1] not in SKIPPED_STEPS
     )
-
-
-# -- kernels: plain functions on in-memory data --------------------------------
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _part(source: Any, name: str) -> Any:
-    if isinstance(source, Failure):
-        return source
-    return source[name]
-
-
-def _sample_aligned(value: Any, n_samples: int) -> bool:
-    if sp.issparse(value) or hasattr(value, "shape") or isinstance(value, list):
-        try:
-            return n_rows(value) == n_samples
-        except (TypeError, IndexError):
-            return False
-    return False
-
-
-def _take_fold(
-    data: tuple, train: np.ndarray, test: np.ndarray, n_samples: int, with_train: bool
-) -> dict:
-    """A fold's rows; fit parameters with one value per sample are sliced too."""
-    X, y, fit_params = data
-    X_train, X_test = take_rows(X, train), take_rows(X, test)
-    params = {
-        key: take_rows(value, train) if _sample_aligned(value, n_samples) else value
-        for key, value in fit_params.items()
-    }
-    return {
-        "stream": Stream(X_train, X_test, X_train if with_train else None),
-        "X_train": X_train,
-        "X_test": X_test,
-        "y_train": take_rows(y, train),
-        "y_test": take_rows(y, test),
-        "fit_params": params,
-    }
-
-
-def _passthrough(stream: Any) -> Any:
-    if isinstance(stream, Failure):
-        return stream
-    return {"fitted": Fitted("passthrough", 0.0), "stream": stream}
-
-
-def _params_for(fit_params: dict, step: str | None) -> dict:
-    """The fit parameters of one pipeline step (``step__name``), or all of them."""
-    if step is None:
-        return fit_params
-    prefix = f"{step}__"
-    return {k[len(prefix) :]: v for k, v in fit_params.items() if k.startswith(prefix)}
-
-
-def _first_failure(*values: Any) -> Failure | None:
-    for value in values:
-        if isinstance(value, Failure):
-            return value
-        if isinstance(value, list):
-            for item in value:
-                found = _first_failure(*(item if isinstance(item, tuple) else (item,)))
-                if found is not None:
-                    return found
-    return None
-
-
-def _guarded(kernel: Callable) -> Callable:
-    """A kernel that passes an input's Failure on, and returns its own.
-
-    The wrapped kernel takes ``raise_errors`` as its last argument: with it
-    (``error_score='raise'``) an exception propagates instead.
-    """
-
-    @functools.wraps(kernel)
-    def run(*args: Any) -> Any:
-        *args, raise_errors = args
-        failed = _first_failure(*args)
-        if failed is not None:
-            return failed
-        start = time.perf_counter()
-        try:
-            return kernel(*args)
-        except Exception:
-            if raise_errors:
-                raise
-            return Failure(format_exc(), time.perf_counter() - start)
-
-    return run
-
-
-@_guarded
-def _fit_transformer(
-    step: Any, stream: Any, y: Any, fit_params: Any, name: str | None
-) -> dict:
-    start = time.perf_counter()
-    fitted = clone(step)
-    params = _params_for(fit_params, name)
-    if hasattr(fitted, "fit_transform"):
-        out = fitted.fit_transform(stream.fit, y, **params)
-    else:
-        out = fitted.fit(stream.fit, y, **params).transform(stream.fit)
-    seconds = time.perf_counter() - start
-    test = fitted.transform(stream.test)
-    train = None if stream.train is None else fitted.transform(stream.train)
-    return {"fitted": Fitted(fitted, seconds), "stream": Stream(out, test, train)}
-
-
-@_guarded
-def _join_union(union: FeatureUnion, branches: list, name: str) -> dict:
-    """A fitted FeatureUnion and its stacked outputs, from its fitted branches."""
-    fitted = clone(union)
-    by_name = dict(branches)
-    weights = union.transformer_weights or {}
-    fitted.transformer_list = [
-        (b_name, by_name[b_name]["fitted"].estimator if b_name in by_name else b)
-        for b_name, b in union.transformer_list
-    ]
-    streams = {
-        part: _hstack(
-            [
-                _weighted(by_name[b]["stream"][i], weights.get(b))
-                for b, _ in union.transformer_list
-                if b in by_name
-            ],
-            transform_output(union),
-        )
-        for i, part in enumerate(Stream._fields)
-        if by_name and all(r["stream"][i] is not None for r in by_name.values())
-    }
-    if transform_output(union) == "pandas":
-        names = fitted.get_feature_names_out()
-        for part in streams.values():
-            part.columns = names
-    seconds = sum(r["fitted"].seconds for r in by_name.values())
-    stream = Stream(streams["fit"], streams["test"], streams.get("train"))
-    return {"fitted": Fitted(fitted, seconds), "stream": stream}
-
-
-class FittedColumns:
-    """A fitted ColumnTransformer assembled from its separately fit transformers.
-
-    Stands for the fold's fitted ColumnTransformer inside the search: it
-    transforms and names features as the real one would.
-    """
-
-    def __init__(self, parts: list, sparse_output: bool, output: str) -> None:
-        self.parts = parts
-        self.sparse_output_ = sparse_output
-        self._output = output
-
-    def transform(self, X: Any) -> Any:
-        return _stack_columns([p.transform(X) for p in self.parts], self)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        names = [p.get_feature_names_out(input_features) for p in self.parts]
-        return np.concatenate(names) if names else np.array([], dtype=object)
-
-
-def _stack_columns(blocks: list, fitted: FittedColumns) -> Any:
-    if not blocks:
-        return np.zeros((0, 0))
-    if fitted.sparse_output_:
-        return sp.hstack(blocks).tocsr()
-    blocks = [b.toarray() if sp.issparse(b) else b for b in blocks]
-    if fitted._output == "pandas" and all(hasattr(b, "iloc") for b in blocks):
-        import pandas as pd
-
-        return pd.concat(blocks, axis=1)
-    return np.hstack(blocks)
-
-
-@_guarded
-def _join_columns(ct: ColumnTransformer, pieces: list) -> dict:
-    """The stacked output of a ColumnTransformer's parts, with its sparse rule."""
-    fit_blocks = [piece["stream"].fit for piece in pieces]
-    sparse_output = False
-    if any(sp.issparse(b) for b in fit_blocks):
-        stored = sum(b.nnz if sp.issparse(b) else np.size(b) for b in fit_blocks)
-        total = sum(b.shape[0] * b.shape[1] for b in fit_blocks)
-        sparse_output = total > 0 and stored / total < ct.sparse_threshold
-    fitted = FittedColumns(
-        [piece["fitted"].estimator for piece in pieces],
-        bool(sparse_output),
-        transform_output(ct),
-    )
-    streams = [
-        None
-        if any(piece["stream"][i] is None for piece in pieces)
-        else _stack_columns([piece["stream"][i] for piece in pieces], fitted)
-        for i in range(len(Stream._fields))
-    ]
-    seconds = sum(piece["fitted"].seconds for piece in pieces)
-    return {"fitted": Fitted(fitted, seconds), "stream": Stream(*streams)}
-
-
-def _weighted(block: Any, weight: float | None) -> Any:
-    return block if weight is None else block * weight
-
-
-def _hstack(blocks: list, output: str) -> Any:
-    if any(sp.issparse(b) for b in blocks):
-        return sp.hstack(blocks).tocsr()
-    if output == "pandas" or all(hasattr(b, "iloc") for b in blocks):
-        import pandas as pd
-
-        if all(hasattr(b, "iloc") for b in blocks):
-            return pd.concat(blocks, axis=1)
-    return np.hstack(blocks)
-
-
-@_guarded
-def _fit_final(
-    step: Any, stream: Any, y: Any, fit_params: Any, name: str | None
-) -> Fitted:
-    start = time.perf_counter()
-    fitted = clone(step)
-    fitted.fit(stream.fit, y, **_params_for(fit_params, name))
-    return Fitted(fitted, time.perf_counter() - start)
-
-
-@_guarded
-def _grow_final(
-    previous: Fitted,
-    step: Any,
-    stream: Any,
-    y: Any,
-    fit_params: Any,
-    name: str | None,
-) -> Fitted:
-    """``step`` fit by growing a copy of the smaller fitted model ``previous``."""
-    start = time.perf_counter()
-    cls = type(step)
-    param = WARM_START_GROWTH[f"{cls.__module__}.{cls.__qualname__}"]
-    fitted = copy.deepcopy(previous.estimator)
-    fitted.set_params(warm_start=True, **{param: getattr(step, param)})
-    fitted.fit(stream.fit, y, **_params_for(fit_params, name))
-    fitted.set_params(warm_start=step.warm_start)
-    # The fit time of the model, as if fit at once: the smaller fit plus growth.
-    return Fitted(fitted, previous.seconds + time.perf_counter() - start)
-
-
-def _predict(final: Any, stream: Any, method: str) -> Any:
-    failed = _first_failure(final, stream)
-    if failed is not None:  # pragma: no cover - prediction plans raise
-        raise RuntimeError(failed.message)
-    # The classes the fold's model saw, to place its columns among all classes.
-    classes = getattr(final.estimator, "classes_", None)
-    return getattr(final.estimator, method)(stream.test), classes
-
-
-class _ScoringView:
-    """A fitted pipeline that scores the fold's rows from their transformed data.
-
-    Scorers call ``predict`` (or another response) on the fold's raw test or train
-    rows; for exactly those objects the view applies the final step to the
-    transformed data the plan already has, so no step is applied twice. Any other
-    input, and every other attribute, goes to the real fitted pipeline.
-    """
-
-    def __init__(self, pipeline: Any, final: Any, known: list[tuple[Any, Any]]):
-        self._pipeline = pipeline
-        self._final = final
-        self._known = known
-
-    def __sklearn_tags__(self):
-        return get_tags(self._pipeline)
-
-    @property
-    def classes_(self) -> Any:
-        return self._pipeline.classes_
-
-    def __getattr__(self, name: str) -> Any:
-        pipeline = self.__dict__["_pipeline"]
-        attribute = getattr(pipeline, name)
-        if name not in _VIEWED_METHODS:
-            return attribute
-        final_method = getattr(self.__dict__["_final"], name)
-
-        def respond(X: Any, *args: Any, **kwargs: Any) -> Any:
-            for raw, transformed in self._known:
-                if X is raw and transformed is not None:
-                    return final_method(transformed, *args, **kwargs)
-            return attribute(X, *args, **kwargs)
-
-        respond.__name__ = name
-        return respond
-
-
-_VIEWED_METHODS = {
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "score",
-    "score_samples",
-}
-
-
-def _score(
-    estimator: Any,
-    fitted_steps: list,
-    final: Any,
-    stream: Any,
-    X_test: Any,
-    y_test: Any,
-    X_train: Any,
-    y_train: Any,
-    scorer: Any,
-    error_score: Any,
-    keep_estimator: bool = False,
-) -> dict:
-    """The record of one candidate on one fold, in scikit-learn's terms."""
-    record: dict[str, Any] = {"fit_error": None, "warnings": []}
-    steps = list(fitted_steps)
-    failed = _first_failure(final, stream, *(part for _, part in steps))
-    fit_seconds = sum(part.seconds for _, part in steps if isinstance(part, Fitted))
-    if failed is not None:
-        record.update(
-            fit_error=failed.message,
-            fit_time=fit_seconds + failed.seconds,
-            score_time=0.0,
-            test_scores=_error_scores(scorer, error_score),
-        )
-        if _wants_train(stream, X_train):
-            record["train_scores"] = _error_scores(scorer, error_score)
-        if keep_estimator:  # as scikit-learn: the estimator whose fit failed
-            record["estimator"] = clone(estimator)
-        return record
-    record["fit_time"] = fit_seconds + final.seconds
-    if steps:
-        pipeline = clone(estimator)
-        pipeline.steps = [
-            (name, part.estimator if isinstance(part, Fitted) else part)
-            for name, part in steps
-        ] + [(estimator.steps[-1][0], final.estimator)]
-        known = [(X_test, stream.test), (X_train, stream.train)]
-        model = _ScoringView(pipeline, final.estimator, known)
-    else:
-        pipeline = model = final.estimator
-    if keep_estimator:
-        record["estimator"] = pipeline
-    start = time.perf_counter()
-    record["test_scores"] = _run_scorer(
-        scorer, model, X_test, y_test, error_score, record
-    )
-    record["score_time"] = time.perf_counter() - start
-    if _wants_train(stream, X_train):
-        record["train_scores"] = _run_scorer(
-            scorer, model, X_train, y_train, error_score, record
-        )
-    return record
-
-
-def _wants_train(stream: Any, X_train: Any) -> bool:
-    return not isinstance(stream, Failure) and stream.train is not None
-
-
-def _error_scores(scorer: Any, error_score: Any) -> Any:
-    names = getattr(scorer, "_scorers", None)
-    if isinstance(names, dict):
-        return dict.fromkeys(names, error_score)
-    return error_score
-
-
-def _run_scorer(scorer: Any, model: Any, X: Any, y: Any, error_score: Any, record):
-    """scikit-learn's scoring rules: failures follow ``error_score``, with a warning."""
-    try:
-        scores = scorer(model, X) if y is None else scorer(model, X, y)
-    except Exception:
-        if isinstance(error_score, str) and error_score == "raise":
-            raise
-        record["warnings"].append(_scoring_failed(error_score, format_exc()))
-        return _error_scores(scorer, error_score)
-    if isinstance(scores, dict):
-        for name, value in scores.items():
-            if isinstance(value, str):  # a multimetric scorer's caught failure
-                record["warnings"].append(_scoring_failed(error_score, value))
-                scores[name] = error_score
-            else:
-                scores[name] = _as_number(value, name)
-        return scores
-    return _as_number(scores, scorer)
-
-
-def _scoring_failed(error_score: Any, details: str) -> str:
-    return (
-        "Scoring failed. The score on this train-test partition for these "
-        f"parameters will be set to {error_score}. Details: \n{details}"
-    )
-
-
-def _as_number(score: Any, scorer: Any) -> Any:
-    if hasattr(score, "item"):
-        with contextlib.suppress(ValueError):  # e.g. a memory-mapped scalar
-            score = score.item()
-    if not isinstance(score, numbers.Number):
-        raise ValueError(
-            f"scoring must return a number, got {score!r} ({type(score)}) instead. "
-            f"(scorer={scorer})"
-        )
-    return score

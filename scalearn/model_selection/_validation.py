@@ -32,7 +32,8 @@ from scalearn.model_selection._evaluate import (
     report,
     scheduler_context,
 )
-from scalearn.model_selection._plan import SearchPlan, _run_scorer, _sample_aligned
+from scalearn.model_selection._plan import SearchPlan
+from scalearn.model_selection._tasks import _run_scorer, _sample_aligned
 from scalearn.utils._containers import n_rows, take_rows
 from scalearn.utils._progress import compute_counting
 
