@@ -20,10 +20,27 @@ from _common import BENCH_DIR, RESULTS_DIR, verdict
 QUICK_ARGS = {
     "predict": ["--rows", "2000000", "--repeat", "3"],
     "incremental": ["--rows", "5000000"],
+    "search": [
+        "--samples",
+        "2000",
+        "--features",
+        "100",
+        "--redundant",
+        "50",
+        "--components",
+        "10,20,50",
+        "--forest-samples",
+        "500",
+        "--forest-estimators",
+        "10,20,40,80",
+        "--repeat",
+        "2",
+    ],
 }
 SCRIPTS = {
     "predict": "bench_predict.py",
     "incremental": "bench_incremental.py",
+    "search": "bench_search.py",
 }
 
 
