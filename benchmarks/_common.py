@@ -288,3 +288,23 @@ def verdict(met: bool | None) -> str:
     if met is None:
         return "not measured"
     return "MET" if met else "NOT MET"
+
+
+def spread(seconds: list[float]) -> float:
+    """(slowest - fastest) / fastest over the rounds of one method."""
+    return (max(seconds) - min(seconds)) / min(seconds)
+
+
+def blas_threads() -> int:
+    """Largest thread count among the BLAS libraries loaded in this process."""
+    from threadpoolctl import threadpool_info
+
+    counts = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    return max(counts, default=1)
+
+
+def blas_threads_in_dask_worker() -> int:
+    """BLAS threads as seen from inside a task on dask's thread pool."""
+    import dask
+
+    return dask.delayed(blas_threads, pure=False)().compute()

@@ -39,11 +39,14 @@ import numpy as np
 from _common import (
     RESULTS_DIR,
     BackgroundLoad,
+    blas_threads,
+    blas_threads_in_dask_worker,
     fmt,
     fmt_bytes,
     fmt_rate,
     ratio,
     run_header,
+    spread,
     table,
     verdict,
     wait_for_quiet,
@@ -51,7 +54,7 @@ from _common import (
 )
 from dask_ml.wrappers import ParallelPostFit as DaskMLParallelPostFit
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from scalearn.wrappers import ParallelPostFit
 
@@ -115,22 +118,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.rows < 1 or args.chunk_rows < 1 or args.repeat < 1:
         parser.error("--rows, --chunk-rows and --repeat must be positive")
     return args
-
-
-def spread(seconds: list[float]) -> float:
-    """(slowest - fastest) / fastest over the rounds of one method."""
-    return (max(seconds) - min(seconds)) / min(seconds)
-
-
-def blas_threads() -> int:
-    """Largest thread count among the BLAS libraries loaded in this process."""
-    counts = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
-    return max(counts, default=1)
-
-
-def blas_threads_in_dask_worker() -> int:
-    """BLAS threads as seen from inside a task on dask's thread pool."""
-    return dask.delayed(blas_threads, pure=False)().compute()
 
 
 def make_data(

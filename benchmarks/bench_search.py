@@ -55,15 +55,17 @@ import numpy as np
 from _common import (
     RESULTS_DIR,
     BackgroundLoad,
+    blas_threads,
+    blas_threads_in_dask_worker,
     fmt,
     ratio,
     run_header,
+    spread,
     table,
     verdict,
     wait_for_quiet,
     write_json,
 )
-from bench_predict import blas_threads, blas_threads_in_dask_worker, spread
 from sklearn.base import BaseEstimator
 from sklearn.datasets import make_classification
 from sklearn.decomposition import PCA
