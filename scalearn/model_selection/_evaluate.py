@@ -50,20 +50,19 @@ def materialize(X: Any, y: Any, groups: Any = None) -> Data:
     and only ``y``, one column needed to stratify, comes back. In-memory data
     is scattered to the cluster once.
     """
-    if groups is not None and is_dask(groups):
-        groups = np.asarray(groups.compute())
     client = active_client()
+    if client is None:
+        # One compute for all of them; in-memory values come back unchanged.
+        X, y, groups = dask.compute(X, y, groups)
+        return Data(X, y, X, y, groups, n_rows(X))
+    if is_dask(groups):  # one column, needed here by the splitter
+        groups = np.asarray(groups.compute())
     if not (is_dask(X) or is_dask(y)):
-        if client is None:
-            return Data(X, y, X, y, groups, n_rows(X))
         # Sent to the cluster once, fetched once by each worker that needs it,
         # instead of travelling inside the task graph.
         X_future = client.scatter(X)
         y_future = None if y is None else client.scatter(y)
         return Data(X_future, y_future, X, y, groups, n_rows(X))
-    if client is None:
-        X, y = dask.compute(X, y)
-        return Data(X, y, X, y, groups, n_rows(X))
     if y is None:
         X_future, y_future, y_local = client.compute(X), None, None
         n_samples = client.submit(n_rows, X_future).result()

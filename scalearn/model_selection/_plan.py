@@ -25,6 +25,7 @@ from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from scalearn.model_selection._evaluate import is_raise
 from scalearn.model_selection._tasks import (
     WARM_START_GROWTH,
     _fit_final,
@@ -84,7 +85,7 @@ class SearchPlan:
 
     @property
     def raise_errors(self) -> bool:
-        return isinstance(self.error_score, str) and self.error_score == "raise"
+        return is_raise(self.error_score)
 
     def _task(self, label: str, token: str, func: Any, *args: Any) -> Any:
         key = f"{label}-{token}"
@@ -187,10 +188,7 @@ class SearchPlan:
             elif isinstance(step, ColumnTransformer) and not self.keep_estimator:
                 result = self._columns(name, step, before, token, stream, fold)
             else:
-                result = self._task(
-                    f"fit-{name}", token, _fit_transformer, step, stream,
-                    fold.y_train, fold.fit_params, name, self.raise_errors,
-                )  # fmt: skip
+                result = self._fit_step(f"fit-{name}", token, step, name, stream, fold)
             fitted_steps.append((name, self._part(name, token, result, "fitted")))
             stream = self._part(name, token, result, "stream")
         fitted = self._final(estimator, last, last_name, stream, token, fold)
@@ -256,18 +254,19 @@ class SearchPlan:
         if not (isinstance(ct.remainder, str) and ct.remainder == "drop"):
             others = [(n, "drop", c) for n, _, c in ct.transformers]
             parts.append(_single_column_transformer(ct, others, ct.remainder))
-        pieces = []
-        for part in parts:
-            label = f"fit-{name}-{part.transformers[0][0]}"
-            part_token = tokenize(before, name, "columns", tokenize_estimator(part))
-            args = (part, stream, fold.y_train, fold.fit_params, None)
-            pieces.append(
-                self._task(
-                    label, part_token, _fit_transformer, *args, self.raise_errors
-                )
+        pieces = [
+            self._fit_step(
+                f"fit-{name}-{part.transformers[0][0]}",
+                tokenize(before, name, "columns", tokenize_estimator(part)),
+                part,
+                name,
+                stream,
+                fold,
             )
+            for part in parts
+        ]
         return self._task(
-            f"fit-{name}", token, _join_columns, ct, pieces, self.raise_errors
+            f"fit-{name}", token, _join_columns, ct, pieces, stream, self.raise_errors
         )
 
     def _feature_union(
@@ -295,15 +294,30 @@ class SearchPlan:
                 )
             else:
                 branch_token = tokenize(branch_token, tokenize_estimator(branch))
-                result = self._task(
-                    f"fit-{name}-{branch_name}", branch_token, _fit_transformer,
-                    branch, stream, fold.y_train, fold.fit_params,
-                    None, self.raise_errors,
-                )  # fmt: skip
+                result = self._fit_step(
+                    f"fit-{name}-{branch_name}",
+                    branch_token,
+                    branch,
+                    name,
+                    stream,
+                    fold,
+                )
             branches.append((branch_name, result))
         return self._task(
-            f"fit-{name}", token, _join_union, union, branches, name,
-            self.raise_errors,
+            f"fit-{name}", token, _join_union, union, branches, self.raise_errors
+        )
+
+    def _fit_step(
+        self, label: str, token: str, step: Any, name: str, stream: Any, fold: Fold
+    ) -> Any:
+        """The fit-transform task of a transformer in pipeline step ``name``.
+
+        Parts of a FeatureUnion or ColumnTransformer get the fit parameters of
+        the step they belong to, as the whole step would pass them on.
+        """
+        return self._task(
+            label, token, _fit_transformer, step, stream, fold.y_train,
+            fold.fit_params, name, self.raise_errors,
         )  # fmt: skip
 
 
@@ -349,12 +363,12 @@ def _single_column_transformer(
     Its output keeps sparse blocks sparse; the join applies ``ct``'s threshold.
     """
     weights = ct.transformer_weights or {}
+    kept = {n: weights[n] for n, *_ in transformers if n in weights}
     part = ColumnTransformer(
         transformers,
         remainder=remainder,
         sparse_threshold=1.0,
-        transformer_weights={n: weights[n] for n, *_ in transformers if n in weights}
-        or None,
+        transformer_weights=kept or None,
         verbose_feature_names_out=ct.verbose_feature_names_out,
     )
     set_transform_output(part, transform_output(ct))

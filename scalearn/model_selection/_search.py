@@ -13,6 +13,7 @@ from __future__ import annotations
 import numbers
 import time
 import warnings
+from abc import ABCMeta, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -57,7 +58,7 @@ def _search_has(method: str):
     return check
 
 
-class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
+class BaseSearchCV(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
     """The search loop shared by GridSearchCV and RandomizedSearchCV.
 
     Subclasses only say which candidates to try (:meth:`_candidates`).
@@ -91,8 +92,9 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.scheduler = scheduler
 
     # -- what subclasses provide ---------------------------------------------
-    def _candidates(self) -> list[dict]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _candidates(self) -> list[dict]:
+        """The parameter settings to try, in ``cv_results_`` order."""
 
     # -- scikit-learn conventions ----------------------------------------------
     def __sklearn_tags__(self):
@@ -112,8 +114,8 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
     def _owner(self) -> str:
         return type(self).__name__
 
-    def _check_params(self) -> bool:
-        """Validate what can be checked before any data; returns multimetric."""
+    def _check_params(self) -> None:
+        """Validate what can be checked before any data."""
         if not hasattr(self.estimator, "fit"):
             raise param_error(
                 self._owner,
@@ -123,8 +125,7 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
                 "pass a scikit-learn estimator or Pipeline",
             )
         if not (
-            isinstance(self.error_score, numbers.Number)
-            or (isinstance(self.error_score, str) and self.error_score == "raise")
+            isinstance(self.error_score, numbers.Number) or is_raise(self.error_score)
         ):
             raise param_error(
                 self._owner,
@@ -134,15 +135,8 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
                 "pass error_score='raise' to stop at the first failure, or a number "
                 "to record failed fits with that score",
             )
-        multimetric = isinstance(self.scoring, _MULTIMETRIC_TYPES)
-        if multimetric:
-            self._check_refit_for_multimetric(self._scorer_names())
-        return multimetric
-
-    def _scorer_names(self) -> list[str]:
-        if isinstance(self.scoring, dict):
-            return list(self.scoring)
-        return list(self.scoring)
+        if isinstance(self.scoring, _MULTIMETRIC_TYPES):
+            self._check_refit_for_multimetric(self.scoring)
 
     def _check_refit_for_multimetric(self, names: Iterable[str]) -> None:
         names = list(names)
@@ -182,11 +176,11 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         -------
         self
         """
-        multimetric = self._check_params()
+        self._check_params()
         with scheduler_context(self.scheduler, self.n_jobs):
-            return self._fit(X, y, groups, fit_params, multimetric)
+            return self._fit(X, y, groups, fit_params)
 
-    def _fit(self, X, y, groups, fit_params, multimetric):
+    def _fit(self, X, y, groups, fit_params):
         estimator = self.estimator
         data = materialize(X, y, groups)
         splits = make_splits(self.cv, data, estimator)
@@ -221,7 +215,6 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
                 "from a smaller warm-started fit) where a fit-per-step search "
                 f"would do {plan.requested_fits}"
             )
-        self.n_candidates_ = len(candidates)
         out = compute_counting(records, groups_of, desc=self._owner, unit="candidate")
         report(out, self.error_score)
         self.multimetric_ = isinstance(out[0]["test_scores"], dict)
@@ -305,13 +298,14 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator):
             )
         check_is_fitted(self)
 
-    def _delegate(self, method: str, X: Any, *args: Any, **kwargs: Any) -> Any:
+    def _delegate(self, method: str, X: Any) -> Any:
+        """``method`` of the best estimator; blockwise and lazy on dask input."""
         self._check_refit(method)
         if is_dask(X):
             from scalearn.wrappers._parallel_post_fit import post_fit_view
 
             return getattr(post_fit_view(self.best_estimator_), method)(X)
-        return getattr(self.best_estimator_, method)(X, *args, **kwargs)
+        return getattr(self.best_estimator_, method)(X)
 
     @available_if(_search_has("predict"))
     def predict(self, X: Any) -> Any:

@@ -24,6 +24,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils import get_tags
 
+from scalearn.model_selection._evaluate import is_raise
 from scalearn.utils._containers import n_rows, take_rows
 from scalearn.utils._sklearn_compat import transform_output
 
@@ -90,16 +91,21 @@ def _sample_aligned(value: Any, n_samples: int) -> bool:
     return False
 
 
+def slice_params(params: dict, rows: np.ndarray, n_samples: int) -> dict:
+    """Fit parameters for ``rows``: those with one value per sample are sliced."""
+    return {
+        key: take_rows(value, rows) if _sample_aligned(value, n_samples) else value
+        for key, value in params.items()
+    }
+
+
 def _take_fold(
     data: tuple, train: np.ndarray, test: np.ndarray, n_samples: int, with_train: bool
 ) -> dict:
-    """A fold's rows; fit parameters with one value per sample are sliced too."""
+    """A fold's rows, and its fit parameters."""
     X, y, fit_params = data
     X_train, X_test = take_rows(X, train), take_rows(X, test)
-    params = {
-        key: take_rows(value, train) if _sample_aligned(value, n_samples) else value
-        for key, value in fit_params.items()
-    }
+    params = slice_params(fit_params, train, n_samples)
     return {
         "stream": Stream(X_train, X_test, X_train if with_train else None),
         "X_train": X_train,
@@ -177,35 +183,55 @@ def _fit_transformer(
     return {"fitted": Fitted(fitted, seconds), "stream": Stream(out, test, train)}
 
 
+def _joined(pieces: list[dict], stack: Callable[[list], Any]) -> Stream:
+    """Each part of the pieces' streams stacked side by side (None if one lacks it)."""
+    return Stream(
+        *(
+            None
+            if any(piece["stream"][i] is None for piece in pieces)
+            else stack([piece["stream"][i] for piece in pieces])
+            for i in range(len(Stream._fields))
+        )
+    )
+
+
+def _stack(blocks: list, *, sparse: bool, output: str) -> Any:
+    """Blocks side by side: sparse, a DataFrame (pandas output), or dense."""
+    if sparse:
+        return sp.hstack(blocks).tocsr()
+    blocks = [b.toarray() if sp.issparse(b) else b for b in blocks]
+    if output == "pandas" and all(hasattr(b, "iloc") for b in blocks):
+        import pandas as pd
+
+        return pd.concat(blocks, axis=1)
+    return np.hstack(blocks)
+
+
 @_guarded
-def _join_union(union: FeatureUnion, branches: list, name: str) -> dict:
+def _join_union(union: FeatureUnion, branches: list) -> dict:
     """A fitted FeatureUnion and its stacked outputs, from its fitted branches."""
     fitted = clone(union)
     by_name = dict(branches)
-    weights = union.transformer_weights or {}
     fitted.transformer_list = [
         (b_name, by_name[b_name]["fitted"].estimator if b_name in by_name else b)
         for b_name, b in union.transformer_list
     ]
-    streams = {
-        part: _hstack(
-            [
-                _weighted(by_name[b]["stream"][i], weights.get(b))
-                for b, _ in union.transformer_list
-                if b in by_name
-            ],
-            transform_output(union),
-        )
-        for i, part in enumerate(Stream._fields)
-        if by_name and all(r["stream"][i] is not None for r in by_name.values())
-    }
-    if transform_output(union) == "pandas":
-        names = fitted.get_feature_names_out()
-        for part in streams.values():
-            part.columns = names
-    seconds = sum(r["fitted"].seconds for r in by_name.values())
-    stream = Stream(streams["fit"], streams["test"], streams.get("train"))
-    return {"fitted": Fitted(fitted, seconds), "stream": stream}
+    weights = [(union.transformer_weights or {}).get(b_name) for b_name, _ in branches]
+    output = transform_output(union)
+
+    def stack(blocks: list) -> Any:
+        blocks = [
+            b if w is None else b * w for b, w in zip(blocks, weights, strict=True)
+        ]
+        sparse = any(sp.issparse(b) for b in blocks)
+        stacked = _stack(blocks, sparse=sparse, output=output)
+        if output == "pandas":
+            stacked.columns = fitted.get_feature_names_out()
+        return stacked
+
+    pieces = [result for _, result in branches]
+    seconds = sum(piece["fitted"].seconds for piece in pieces)
+    return {"fitted": Fitted(fitted, seconds), "stream": _joined(pieces, stack)}
 
 
 class FittedColumns:
@@ -221,28 +247,18 @@ class FittedColumns:
         self._output = output
 
     def transform(self, X: Any) -> Any:
-        return _stack_columns([p.transform(X) for p in self.parts], self)
+        if not self.parts:  # every column dropped, as scikit-learn outputs it
+            return np.zeros((n_rows(X), 0))
+        blocks = [p.transform(X) for p in self.parts]
+        return _stack(blocks, sparse=self.sparse_output_, output=self._output)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         names = [p.get_feature_names_out(input_features) for p in self.parts]
         return np.concatenate(names) if names else np.array([], dtype=object)
 
 
-def _stack_columns(blocks: list, fitted: FittedColumns) -> Any:
-    if not blocks:
-        return np.zeros((0, 0))
-    if fitted.sparse_output_:
-        return sp.hstack(blocks).tocsr()
-    blocks = [b.toarray() if sp.issparse(b) else b for b in blocks]
-    if fitted._output == "pandas" and all(hasattr(b, "iloc") for b in blocks):
-        import pandas as pd
-
-        return pd.concat(blocks, axis=1)
-    return np.hstack(blocks)
-
-
 @_guarded
-def _join_columns(ct: ColumnTransformer, pieces: list) -> dict:
+def _join_columns(ct: ColumnTransformer, pieces: list, stream: Stream) -> dict:
     """The stacked output of a ColumnTransformer's parts, with its sparse rule."""
     fit_blocks = [piece["stream"].fit for piece in pieces]
     sparse_output = False
@@ -255,29 +271,17 @@ def _join_columns(ct: ColumnTransformer, pieces: list) -> dict:
         bool(sparse_output),
         transform_output(ct),
     )
-    streams = [
-        None
-        if any(piece["stream"][i] is None for piece in pieces)
-        else _stack_columns([piece["stream"][i] for piece in pieces], fitted)
-        for i in range(len(Stream._fields))
-    ]
     seconds = sum(piece["fitted"].seconds for piece in pieces)
-    return {"fitted": Fitted(fitted, seconds), "stream": Stream(*streams)}
-
-
-def _weighted(block: Any, weight: float | None) -> Any:
-    return block if weight is None else block * weight
-
-
-def _hstack(blocks: list, output: str) -> Any:
-    if any(sp.issparse(b) for b in blocks):
-        return sp.hstack(blocks).tocsr()
-    if output == "pandas" or all(hasattr(b, "iloc") for b in blocks):
-        import pandas as pd
-
-        if all(hasattr(b, "iloc") for b in blocks):
-            return pd.concat(blocks, axis=1)
-    return np.hstack(blocks)
+    if not pieces:
+        joined = Stream(*(None if s is None else fitted.transform(s) for s in stream))
+    else:
+        joined = _joined(
+            pieces,
+            lambda blocks: _stack(
+                blocks, sparse=fitted.sparse_output_, output=fitted._output
+            ),
+        )
+    return {"fitted": Fitted(fitted, seconds), "stream": joined}
 
 
 @_guarded
@@ -311,10 +315,8 @@ def _grow_final(
     return Fitted(fitted, previous.seconds + time.perf_counter() - start)
 
 
-def _predict(final: Any, stream: Any, method: str) -> Any:
-    failed = _first_failure(final, stream)
-    if failed is not None:  # pragma: no cover - prediction plans raise
-        raise RuntimeError(failed.message)
+def _predict(final: Fitted, stream: Stream, method: str) -> tuple:
+    """``method`` on the fold's test rows (prediction plans raise, never fail)."""
     # The classes the fold's model saw, to place its columns among all classes.
     classes = getattr(final.estimator, "classes_", None)
     return getattr(final.estimator, method)(stream.test), classes
@@ -383,7 +385,7 @@ def _score(
 ) -> dict:
     """The record of one candidate on one fold, in scikit-learn's terms."""
     record: dict[str, Any] = {"fit_error": None, "warnings": []}
-    steps = list(fitted_steps)
+    steps = fitted_steps
     failed = _first_failure(final, stream, *(part for _, part in steps))
     fit_seconds = sum(part.seconds for _, part in steps if isinstance(part, Fitted))
     if failed is not None:
@@ -393,7 +395,7 @@ def _score(
             score_time=0.0,
             test_scores=_error_scores(scorer, error_score),
         )
-        if _wants_train(stream, X_train):
+        if _wants_train(stream):
             record["train_scores"] = _error_scores(scorer, error_score)
         if keep_estimator:  # as scikit-learn: the estimator whose fit failed
             record["estimator"] = clone(estimator)
@@ -416,14 +418,14 @@ def _score(
         scorer, model, X_test, y_test, error_score, record
     )
     record["score_time"] = time.perf_counter() - start
-    if _wants_train(stream, X_train):
+    if _wants_train(stream):
         record["train_scores"] = _run_scorer(
             scorer, model, X_train, y_train, error_score, record
         )
     return record
 
 
-def _wants_train(stream: Any, X_train: Any) -> bool:
+def _wants_train(stream: Any) -> bool:
     return not isinstance(stream, Failure) and stream.train is not None
 
 
@@ -439,7 +441,7 @@ def _run_scorer(scorer: Any, model: Any, X: Any, y: Any, error_score: Any, recor
     try:
         scores = scorer(model, X) if y is None else scorer(model, X, y)
     except Exception:
-        if isinstance(error_score, str) and error_score == "raise":
+        if is_raise(error_score):
             raise
         record["warnings"].append(_scoring_failed(error_score, format_exc()))
         return _error_scores(scorer, error_score)

@@ -10,12 +10,12 @@ help before paying for all of it (see :func:`scalearn.model_selection.sample`).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from typing import Any
 from uuid import uuid4
 
-import dask
 import numpy as np
 import scipy.sparse as sp
 from dask import delayed
@@ -25,6 +25,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 
 from scalearn.model_selection._evaluate import (
+    Data,
     insert_error_scores,
     is_raise,
     make_splits,
@@ -33,7 +34,7 @@ from scalearn.model_selection._evaluate import (
     scheduler_context,
 )
 from scalearn.model_selection._plan import SearchPlan
-from scalearn.model_selection._tasks import _run_scorer, _sample_aligned
+from scalearn.model_selection._tasks import _run_scorer, slice_params
 from scalearn.utils._containers import n_rows, take_rows
 from scalearn.utils._progress import compute_counting
 
@@ -235,15 +236,13 @@ def _is_partition(rows: np.ndarray, n_samples: int) -> bool:
     return bool(seen.all())
 
 
-def _with_encoded_y(data: Any, encoder: LabelEncoder) -> Any:
-    from scalearn.model_selection._evaluate import Data
-
+def _with_encoded_y(data: Data, encoder: LabelEncoder) -> Data:
     if data.on_cluster:
         y = data.X.client.submit(encoder.transform, data.y)
     else:
         y = encoder.transform(np.asarray(data.y))
     split_y = encoder.transform(np.asarray(data.split_y))
-    return Data(data.X, y, data.split_X, split_y, data.groups, data.n_samples)
+    return dataclasses.replace(data, y=y, split_y=split_y)
 
 
 def _order_columns(
@@ -374,7 +373,9 @@ def _incremental_curves(estimator, data, splits, sizes, scorer, params) -> tuple
         )
         for train, test in splits
     ]
-    per_fold = dask.compute(*tasks)
+    per_fold = compute_counting(
+        tasks, list(range(len(tasks))), desc="learning_curve", unit="fold"
+    )
     return tuple([value for fold in per_fold for value in fold[i]] for i in range(4))
 
 
@@ -386,11 +387,9 @@ def _incremental_curve(data, train, test, sizes, estimator, scorer, classes, par
     previous = 0
     for n in sizes:
         rows = train[previous:n]
-        kwargs = {} if classes is None else {"classes": classes}
-        for key, value in params.items():
-            kwargs[key] = (
-                take_rows(value, rows) if _sample_aligned(value, n_samples) else value
-            )
+        kwargs = slice_params(params, rows, n_samples)
+        if classes is not None:
+            kwargs["classes"] = classes
         start = time.perf_counter()
         estimator.partial_fit(take_rows(X, rows), take_rows(y, rows), **kwargs)
         fit_time = time.perf_counter() - start

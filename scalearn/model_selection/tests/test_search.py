@@ -481,3 +481,16 @@ def test_column_transformer_columns_are_shared(counting, remainder, threshold, o
     assert counting.fits == 3 + 1  # once per fold, plus the refit
     theirs = sk.GridSearchCV(pipe, grid, cv=3, return_train_score=True).fit(frame, y)
     assert_same_results(ours, theirs)
+
+
+def test_fit_params_of_other_steps_stay_out_of_union_and_column_parts(data):
+    X, y = data
+    weights = np.linspace(0.5, 2.0, len(y))
+    union = FeatureUnion([("pca", PCA(3)), ("scale", SkStandardScaler())])
+    columns = ColumnTransformer([("first", SkStandardScaler(), [0, 1])])
+    grid = {"clf__C": [0.1, 10.0]}
+    for step in (union, columns):
+        pipe = Pipeline([("features", step), ("clf", LogisticRegression())])
+        ours = GridSearchCV(pipe, grid, cv=3).fit(X, y, clf__sample_weight=weights)
+        theirs = sk.GridSearchCV(pipe, grid, cv=3)
+        assert_same_results(ours, theirs.fit(X, y, clf__sample_weight=weights))
