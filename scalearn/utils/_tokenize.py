@@ -1,4 +1,4 @@
-"""Deterministic tokens for estimators and cross-validation splitters.
+"""Deterministic tokens for estimators.
 
 Two estimators that would do the same work get the same token: the token is a
 hash of the class and of ``get_params(deep=False)``, with estimator-valued
@@ -10,6 +10,9 @@ arbitrary object) gets a token of its own, unique to this call: the work it
 takes part in is then never shared, which is always safe. Equal tokens for
 different work would be a correctness bug; different tokens for equal work only
 cost time.
+
+CV splitters need no token: a search turns ``cv`` into index arrays once, before
+any task exists, so a fold is named by its place in that one run.
 """
 
 from __future__ import annotations
@@ -72,27 +75,3 @@ def tokenize_estimator(estimator: Any, *extra: Any) -> str:
     """
     extras = [normalize_value(item) for item in extra]
     return tokenize(normalize_estimator(estimator), *extras)
-
-
-def tokenize_splitter(cv: Any) -> str:
-    """Token of a CV splitter from its class and settings.
-
-    An int, an iterable of splits, or a splitter seeded by a ``RandomState``
-    instance (whose splits change with its state) gets a token that is never
-    shared.
-
-    Examples
-    --------
-    >>> from sklearn.model_selection import KFold
-    >>> tokenize_splitter(KFold(3)) == tokenize_splitter(KFold(3))
-    True
-    >>> tokenize_splitter(KFold(3)) == tokenize_splitter(KFold(4))
-    False
-    """
-    if isinstance(cv, int | np.integer):
-        return tokenize("int-cv", int(cv))
-    if not hasattr(cv, "split"):
-        return uuid.uuid4().hex
-    settings = {name: normalize_value(v) for name, v in sorted(vars(cv).items())}
-    cls = type(cv)
-    return tokenize(f"{cls.__module__}.{cls.__qualname__}", settings)
