@@ -622,7 +622,7 @@ def many_fits(client: Client, trips: Trips, sample: pd.DataFrame) -> Step:
         f"\n[4/4] Many fits: GridSearchCV, {n_candidates} candidates x "
         f"{SEARCH_FOLDS} folds on the {len(sample):,}-row sample"
     )
-    search = GridSearchCV(tip_pipeline(), SEARCH_GRID, cv=SEARCH_FOLDS, verbose=0)
+    search = GridSearchCV(tip_pipeline(), SEARCH_GRID, cv=SEARCH_FOLDS)
     with measure(client, "many-fits") as cost:
         search.fit(sample[list(FEATURES)], sample[TARGET])
     quality = held_out_quality(
