@@ -25,9 +25,9 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.utils import get_tags
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from scalearn.model_selection._best import DelegateToBest
 from scalearn.model_selection._evaluate import (
     fit_on,
     insert_error_scores,
@@ -38,27 +38,15 @@ from scalearn.model_selection._evaluate import (
     scheduler_context,
 )
 from scalearn.model_selection._plan import SearchPlan
-from scalearn.utils._containers import is_dask
 from scalearn.utils._progress import compute_counting
 from scalearn.utils._validation import param_error
 
 _MULTIMETRIC_TYPES = (list, tuple, set, dict)
 
 
-def _search_has(method: str):
-    """Delegate ``method`` to the best estimator, or to the estimator before fit."""
-
-    def check(self) -> bool:
-        if hasattr(self, "best_estimator_"):
-            getattr(self.best_estimator_, method)
-        else:
-            getattr(self.estimator, method)
-        return True
-
-    return check
-
-
-class BaseSearchCV(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseSearchCV(
+    DelegateToBest, MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta
+):
     """The search loop shared by GridSearchCV and RandomizedSearchCV.
 
     Subclasses only say which candidates to try (:meth:`_candidates`).
@@ -109,10 +97,6 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.array_api_support = inner.array_api_support
         return tags
-
-    @property
-    def _owner(self) -> str:
-        return type(self).__name__
 
     def _check_params(self) -> None:
         """Validate what can be checked before any data."""
@@ -287,7 +271,6 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         self.best_index_ = best
         self.best_params_ = results["params"][best]
 
-    # -- delegation to the best estimator ----------------------------------------
     def _check_refit(self, method: str) -> None:
         if not self.refit:
             raise AttributeError(
@@ -298,82 +281,8 @@ class BaseSearchCV(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             )
         check_is_fitted(self)
 
-    def _delegate(self, method: str, X: Any) -> Any:
-        """``method`` of the best estimator; blockwise and lazy on dask input."""
-        self._check_refit(method)
-        if is_dask(X):
-            from scalearn.wrappers._parallel_post_fit import post_fit_view
-
-            return getattr(post_fit_view(self.best_estimator_), method)(X)
-        return getattr(self.best_estimator_, method)(X)
-
-    @available_if(_search_has("predict"))
-    def predict(self, X: Any) -> Any:
-        """Predict with the best estimator (lazily, blockwise, on dask input)."""
-        return self._delegate("predict", X)
-
-    @available_if(_search_has("predict_proba"))
-    def predict_proba(self, X: Any) -> Any:
-        """Class probabilities from the best estimator."""
-        return self._delegate("predict_proba", X)
-
-    @available_if(_search_has("predict_log_proba"))
-    def predict_log_proba(self, X: Any) -> Any:
-        """Log class probabilities from the best estimator."""
-        return self._delegate("predict_log_proba", X)
-
-    @available_if(_search_has("decision_function"))
-    def decision_function(self, X: Any) -> Any:
-        """Decision function of the best estimator."""
-        return self._delegate("decision_function", X)
-
-    @available_if(_search_has("transform"))
-    def transform(self, X: Any) -> Any:
-        """Transform with the best estimator."""
-        return self._delegate("transform", X)
-
-    @available_if(_search_has("inverse_transform"))
-    def inverse_transform(self, X: Any) -> Any:
-        """Inverse transform with the best estimator."""
-        self._check_refit("inverse_transform")
-        return self.best_estimator_.inverse_transform(X)
-
-    @available_if(_search_has("score_samples"))
-    def score_samples(self, X: Any) -> Any:
-        """Score samples with the best estimator."""
-        self._check_refit("score_samples")
-        return self.best_estimator_.score_samples(X)
-
-    def score(self, X: Any, y: Any = None, **params: Any) -> float:
-        """The refit metric of the best estimator on ``X``, ``y``."""
-        self._check_refit("score")
-        scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
-        if is_dask(X) or is_dask(y):
-            from scalearn.utils._scoring import resolve_scorer, score_collection
-            from scalearn.wrappers._parallel_post_fit import post_fit_view
-
-            if self.scoring is None:  # the model's own score: accuracy or r2
-                scorer = resolve_scorer(self.best_estimator_, None, for_dask=True)
-            view = post_fit_view(self.best_estimator_)
-            return score_collection(view, self.best_estimator_, scorer, X, y, **params)
-        if y is None:
-            return scorer(self.best_estimator_, X, **params)
-        return scorer(self.best_estimator_, X, y, **params)
-
-    @property
-    def classes_(self) -> np.ndarray:
-        self._check_refit("classes_")
-        return self.best_estimator_.classes_
-
-    @property
-    def n_features_in_(self) -> int:
-        try:
-            check_is_fitted(self)
-        except Exception as exc:
-            raise AttributeError(
-                f"{self._owner} has no attribute 'n_features_in_' before fit"
-            ) from exc
-        return self.best_estimator_.n_features_in_
+    def _refit_scorer(self) -> Any:
+        return self.scorer_[self.refit] if self.multimetric_ else self.scorer_
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "cv_results_")
