@@ -1,5 +1,10 @@
 """Preprocessing that works on numpy, pandas and dask collections alike."""
 
-from scalearn.preprocessing._data import StandardScaler
+from scalearn.preprocessing._data import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    Normalizer,
+    StandardScaler,
+)
 
-__all__ = ["StandardScaler"]
+__all__ = ["MaxAbsScaler", "MinMaxScaler", "Normalizer", "StandardScaler"]

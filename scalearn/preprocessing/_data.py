@@ -5,20 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import dask
-import dask.array as da
 import numpy as np
 import pandas as pd
 from sklearn import preprocessing as sk_preprocessing
 
+from scalearn.preprocessing._base import (
+    DaskTransformerMixin,
+    forget_fit,
+    numeric_array,
+    summary_like,
+)
 from scalearn.utils._containers import (
     align_y,
     is_dask,
     is_dask_frame,
     map_rows,
     stand_in,
-    whole_rows,
 )
-from scalearn.utils._sklearn_compat import set_transform_output, transform_output
 from scalearn.utils._validation import check_fitted_features, check_param
 
 _FLOAT_DTYPES = (np.float64, np.float32, np.float16)
@@ -87,7 +90,9 @@ def _scale_block(block: Any, mean: Any, scale: Any, inverse: bool) -> Any:
 # --- the estimator ------------------------------------------------------------------
 
 
-class StandardScaler(sk_preprocessing.StandardScaler, auto_wrap_output_keys=None):
+class StandardScaler(
+    DaskTransformerMixin, sk_preprocessing.StandardScaler, auto_wrap_output_keys=None
+):
     """Standardize features by removing the mean and scaling to unit variance.
 
     scikit-learn's :class:`~sklearn.preprocessing.StandardScaler`, extended to
@@ -125,44 +130,17 @@ class StandardScaler(sk_preprocessing.StandardScaler, auto_wrap_output_keys=None
             return super().partial_fit(X, y, sample_weight=sample_weight)
         return self._partial_fit_dask(X, sample_weight)
 
-    def set_output(self, *, transform: str | None = None) -> StandardScaler:
-        """Choose what ``transform`` returns: "default" or "pandas".
-
-        With "pandas", numpy and pandas input give a pandas DataFrame; dask input
-        keeps its own container (dask DataFrame in, dask DataFrame out).
-        """
-        accepted = (None, "default", "pandas")
-        check_param(
-            type(self).__name__,
-            "transform",
-            transform,
-            transform in accepted,
-            f"one of {list(accepted)}",
-        )
-        set_transform_output(self, transform)
-        return self
-
     def transform(self, X: Any, copy: bool | None = None) -> Any:
         """Standardize ``X``; lazy and blockwise for dask input."""
         if not is_dask(X):
             return self._as_configured(super().transform(X, copy=copy), X)
         return self._map_scale(X, "transform", inverse=False)
 
-    def _as_configured(self, out: Any, X: Any) -> Any:
-        if transform_output(self) != "pandas" or isinstance(out, pd.DataFrame):
-            return out
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        return pd.DataFrame(out, index=index, columns=self.get_feature_names_out())
-
     def inverse_transform(self, X: Any, copy: bool | None = None) -> Any:
         """Undo :meth:`transform`; lazy and blockwise for dask input."""
         if not is_dask(X):
             return super().inverse_transform(X, copy=copy)
         return self._map_scale(X, "inverse_transform", inverse=True)
-
-    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        """Fit, then transform: one pass to fit and a lazy transform for dask."""
-        return self.fit(X, y, **fit_params).transform(X)
 
     # --- dask paths ---------------------------------------------------------------
 
@@ -173,7 +151,7 @@ class StandardScaler(sk_preprocessing.StandardScaler, auto_wrap_output_keys=None
             check_param(
                 type(self).__name__, name, value, isinstance(value, bool), "a bool"
             )
-        values = _numeric_array(X, owner)
+        values = numeric_array(X, owner)
         first_call = not hasattr(self, "n_samples_seen_")
         if not first_call:
             check_fitted_features(owner, self, X)
@@ -239,35 +217,149 @@ class StandardScaler(sk_preprocessing.StandardScaler, auto_wrap_output_keys=None
     def _map_scale(self, X: Any, method: str, inverse: bool) -> Any:
         owner = f"{type(self).__name__}.{method}"
         check_fitted_features(owner, self, X)
-        _numeric_array(X, owner)
+        numeric_array(X, owner)
         mean = self.mean_ if self.with_mean else None
         meta = _scale_block(stand_in(X), mean, self.scale_, inverse)
         return map_rows(X, _scale_block, mean, self.scale_, inverse, meta=meta)
 
 
-def _numeric_array(X: Any, owner: str) -> da.Array:
-    """``X`` as a 2-D numeric dask array with whole rows per block, checked lazily."""
-    if is_dask_frame(X):
-        if X.ndim != 2:
-            raise ValueError(
-                f"{owner}: expected a 2-D dask DataFrame, got a dask Series. "
-                "Use series.to_frame()."
-            )
-        bad = [c for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
-        if bad:
-            raise ValueError(
-                f"{owner}: columns {bad} are not numeric. Encode them first "
-                "(for example with OneHotEncoder in a ColumnTransformer)."
-            )
-        return X.to_dask_array()
-    if X.ndim != 2:
-        raise ValueError(
-            f"{owner}: expected a 2-D array, got {X.ndim}-D with shape {X.shape}. "
-            "Reshape with X.reshape(-1, 1) for a single feature."
-        )
-    if X.dtype.kind not in "biuf":
-        raise ValueError(
-            f"{owner}: X has dtype {X.dtype!r}; a numeric dtype is required. "
-            "Convert with X.astype(float)."
-        )
-    return whole_rows(X)
+def block_range(block: Any) -> np.ndarray:
+    """Per-feature NaN-ignoring (min, max) of one block, and its number of rows.
+
+    Shape (3, n_features); a column without values has NaN for both.
+    """
+    x = np.asarray(block, dtype=np.float64)
+    low = np.fmin.reduce(x, axis=0, initial=np.nan)
+    high = np.fmax.reduce(x, axis=0, initial=np.nan)
+    return np.stack([low, high, np.full(x.shape[1], len(x), dtype=np.float64)])
+
+
+def column_range(X: Any, owner: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """NaN-ignoring minimum and maximum of every column and the rows: one compute."""
+    values = numeric_array(X, owner)
+    per_block = values.map_blocks(
+        block_range,
+        chunks=((3,) * values.numblocks[0], (values.shape[1],)),
+        dtype=np.float64,
+        meta=np.empty((0, 0), dtype=np.float64),
+    )
+    (stacked,) = dask.compute(per_block)
+    low = np.fmin.reduce(stacked[0::3], axis=0, initial=np.nan)
+    high = np.fmax.reduce(stacked[1::3], axis=0, initial=np.nan)
+    return low, high, int(stacked[2::3, 0].sum()) if len(stacked) else 0
+
+
+class _RangeScaler(DaskTransformerMixin):
+    """Scalers whose statistics are each column's minimum and maximum.
+
+    On dask input, scikit-learn's ``partial_fit`` sees a two-row summary (the
+    minima and the maxima), then the row count is set to the real one.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> Any:
+        """Compute the statistics, in one pass for dask input."""
+        if not is_dask(X):
+            return super().fit(X, y)
+        forget_fit(self)
+        return self.partial_fit(X, y)
+
+    def partial_fit(self, X: Any, y: Any = None) -> Any:
+        """Update the statistics with more data (one pass for dask input)."""
+        if not is_dask(X):
+            return super().partial_fit(X, y)
+        seen = getattr(self, "n_samples_seen_", 0)
+        low, high, n = column_range(X, f"{type(self).__name__}.fit")
+        super().partial_fit(summary_like(X, list(zip(low, high, strict=True))))
+        self.n_samples_seen_ = seen + n
+        return self
+
+    def transform(self, X: Any) -> Any:
+        """Scale ``X``; lazy and blockwise for dask input."""
+        if not is_dask(X):
+            return self._as_configured(super().transform(X), X)
+        return self._lazy_transform(X)
+
+    def inverse_transform(self, X: Any) -> Any:
+        """Undo :meth:`transform`; lazy and blockwise for dask input."""
+        if not is_dask(X):
+            return super().inverse_transform(X)
+        return self._lazy_transform(X, "inverse_transform")
+
+
+class MinMaxScaler(
+    _RangeScaler, sk_preprocessing.MinMaxScaler, auto_wrap_output_keys=None
+):
+    """Scale each feature to a given range (by default [0, 1]).
+
+    scikit-learn's :class:`~sklearn.preprocessing.MinMaxScaler`, extended to dask
+    arrays and DataFrames: ``fit`` and ``partial_fit`` take one pass (one
+    ``dask.compute``) and ignore NaN as scikit-learn does; ``transform`` and
+    ``inverse_transform`` are lazy and keep the input's row chunks. The input is
+    never modified. The fitted attributes equal scikit-learn's.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from scalearn.preprocessing import MinMaxScaler
+    >>> X = da.from_array([[1.0, -1.0], [3.0, float("nan")], [5.0, 1.0]], chunks=2)
+    >>> scaler = MinMaxScaler().fit(X)
+    >>> scaler.data_min_, scaler.data_max_
+    (array([ 1., -1.]), array([5., 1.]))
+    >>> scaler.transform(X).compute()
+    array([[0. , 0. ],
+           [0.5, nan],
+           [1. , 1. ]])
+    """
+
+
+class MaxAbsScaler(
+    _RangeScaler, sk_preprocessing.MaxAbsScaler, auto_wrap_output_keys=None
+):
+    """Scale each feature by its maximum absolute value.
+
+    scikit-learn's :class:`~sklearn.preprocessing.MaxAbsScaler`, extended to dask
+    arrays and DataFrames: one pass to fit (NaN ignored), lazy blockwise
+    ``transform`` and ``inverse_transform``, scikit-learn's fitted attributes.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from scalearn.preprocessing import MaxAbsScaler
+    >>> X = da.from_array([[1.0, -4.0], [2.0, 2.0]], chunks=1)
+    >>> MaxAbsScaler().fit(X).max_abs_
+    array([2., 4.])
+    """
+
+
+class Normalizer(
+    DaskTransformerMixin, sk_preprocessing.Normalizer, auto_wrap_output_keys=None
+):
+    """Scale each row to unit norm ("l1", "l2" or "max").
+
+    scikit-learn's :class:`~sklearn.preprocessing.Normalizer`; on dask input
+    ``fit`` reads nothing (only the metadata) and ``transform`` is lazy and
+    blockwise, keeping the row chunks.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from scalearn.preprocessing import Normalizer
+    >>> X = da.from_array([[3.0, 4.0], [1.0, 0.0]], chunks=1)
+    >>> Normalizer().fit_transform(X).compute()
+    array([[0.6, 0.8],
+           [1. , 0. ]])
+    """
+
+    def fit(self, X: Any, y: Any = None) -> Normalizer:
+        """Check the parameters and record the features; reads no dask data."""
+        if not is_dask(X):
+            return super().fit(X, y)
+        forget_fit(self)
+        numeric_array(X, f"{type(self).__name__}.fit")
+        return super().fit(stand_in(X), y)
+
+    def transform(self, X: Any, copy: bool | None = None) -> Any:
+        """Normalize each row; lazy and blockwise for dask input."""
+        if not is_dask(X):
+            return self._as_configured(super().transform(X, copy=copy), X)
+        return self._lazy_transform(X)

@@ -1,0 +1,187 @@
+"""What scalearn's dask-aware transformers share.
+
+Each one subclasses a scikit-learn transformer. Numpy, pandas and sparse input go
+to scikit-learn unchanged. Dask input is fitted from statistics gathered in one
+pass, which are then handed to scikit-learn as a tiny in-memory *summary* with the
+same statistics (so that scikit-learn validates the parameters and sets every
+fitted attribute itself), and transformed lazily by scikit-learn's own method on
+each block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dask.array as da
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from scalearn.utils._containers import (
+    is_dask_array,
+    is_dask_frame,
+    map_rows,
+    stand_in,
+    whole_rows,
+)
+from scalearn.utils._sklearn_compat import set_transform_output, transform_output
+from scalearn.utils._validation import check_fitted_features, check_param
+
+OUTPUTS = (None, "default", "pandas", "polars")
+
+
+def sklearn_class(estimator: Any) -> type:
+    """The scikit-learn class a scalearn transformer extends."""
+    for cls in type(estimator).__mro__:
+        if cls.__module__.startswith("sklearn."):
+            return cls
+    raise TypeError(f"{type(estimator).__name__} extends no scikit-learn class.")
+
+
+def call_sklearn(block: Any, estimator: Any, name: str) -> Any:
+    """The per-block kernel: scikit-learn's own ``name`` method on one block.
+
+    A block of a dask collection may be a view of the caller's data, so it is
+    copied first when ``copy=False`` would let scikit-learn work in place.
+    """
+    if getattr(estimator, "copy", True) is False:
+        block = block.copy()
+    return getattr(sklearn_class(estimator), name)(estimator, block)
+
+
+def forget_fit(estimator: Any) -> None:
+    """Drop what a previous fit learned, so that a refit starts afresh."""
+    for name in [n for n in vars(estimator) if n.endswith("_") and n[0] != "_"]:
+        del estimator.__dict__[name]
+
+
+class DaskTransformerMixin:
+    """Output configuration and lazy blockwise methods for a scikit-learn subclass.
+
+    Listed before the scikit-learn class, whose subclass opts out of
+    scikit-learn's automatic output wrapping (``auto_wrap_output_keys=None``),
+    which would compute a lazy result.
+    """
+
+    def set_output(self, *, transform: str | None = None) -> Any:
+        """Choose what ``transform`` returns: "default", "pandas" or "polars".
+
+        With "pandas" (or "polars"), numpy and pandas input give a DataFrame of
+        that library; dask input keeps its own container (dask DataFrame in,
+        dask DataFrame out).
+        """
+        check_param(
+            type(self).__name__,
+            "transform",
+            transform,
+            transform in OUTPUTS,
+            f"one of {list(OUTPUTS)}",
+            "Pass set_output(transform='pandas') for pandas DataFrames.",
+        )
+        set_transform_output(self, transform)
+        return self
+
+    def _as_configured(self, out: Any, X: Any) -> Any:
+        """In-memory output wrapped as ``set_output`` asks."""
+        config = transform_output(self)
+        if config == "default" or isinstance(out, pd.DataFrame):
+            return out
+        if sp.issparse(out):
+            raise ValueError(
+                f"{type(self).__name__}: {config} output does not support sparse "
+                "data. Ask for dense output (sparse_output=False) or use "
+                "set_output(transform='default')."
+            )
+        names = list(self.get_feature_names_out())
+        if config == "polars":
+            import polars as pl
+
+            return pl.DataFrame(np.asarray(out), schema=names, orient="row")
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(out, index=index, columns=names)
+
+    def _lazy(self, X: Any, name: str, sample: Any = None, labels: Any = None) -> Any:
+        """scikit-learn's method ``name`` on each block of dask ``X``, lazily.
+
+        ``sample`` is a small in-memory input the method accepts (a stand-in of
+        ``X`` by default), used to find the output's type; ``labels`` names the
+        columns of a dask DataFrame output (the feature names out by default).
+        """
+        if sample is None:
+            sample = stand_in(X)
+        out = call_sklearn(sample, self, name)
+        if is_dask_frame(X) and not sp.issparse(out):
+            out = np.asarray(out)
+            if out.ndim == 1:
+                meta = pd.Series(out[:0], name=labels)
+            else:
+                if labels is None:
+                    labels = self.get_feature_names_out()
+                meta = pd.DataFrame(out[:0], columns=list(labels))
+                meta = meta.astype(out.dtype)
+            return map_rows(X, call_sklearn, self, name, meta=meta)
+        return map_rows(X, call_sklearn, self, name, meta=out)
+
+    def _lazy_transform(self, X: Any, name: str = "transform") -> Any:
+        check_fitted_features(f"{type(self).__name__}.{name}", self, X)
+        return self._lazy(X, name)
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """Fit, then transform: one pass to fit and a lazy transform for dask."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+
+def numeric_array(X: Any, owner: str) -> da.Array:
+    """Dask ``X`` as a 2-D numeric dask array with whole rows per block, lazily."""
+    if is_dask_frame(X):
+        if X.ndim != 2:
+            raise ValueError(
+                f"{owner}: expected a 2-D dask DataFrame, got a dask Series. "
+                "Use series.to_frame()."
+            )
+        bad = [c for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
+        if bad:
+            raise ValueError(
+                f"{owner}: columns {bad} are not numeric. Encode them first "
+                "(for example with OneHotEncoder in a ColumnTransformer)."
+            )
+        return X.to_dask_array()
+    if X.ndim != 2:
+        raise ValueError(
+            f"{owner}: expected a 2-D array, got {X.ndim}-D with shape {X.shape}. "
+            "Reshape with X.reshape(-1, 1) for a single feature."
+        )
+    if X.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{owner}: X has dtype {X.dtype!r}; a numeric dtype is required. "
+            "Convert with X.astype(float)."
+        )
+    return whole_rows(X)
+
+
+def summary_like(X: Any, columns: Sequence[Any]) -> Any:
+    """A small in-memory object with ``X``'s container, columns and dtypes.
+
+    ``columns`` holds one 1-D array of values per column of dask ``X``; shorter
+    ones are padded with their first value so that all have the same length.
+    """
+    length = max((len(c) for c in columns), default=0)
+    padded = [_pad(np.asarray(c, dtype=object), length) for c in columns]
+    if is_dask_frame(X):
+        dtypes = X.dtypes
+        return pd.DataFrame(
+            {
+                name: pd.Series(values, dtype=object).astype(dtypes[name])
+                for name, values in zip(X.columns, padded, strict=True)
+            }
+        )
+    if not padded:
+        return np.empty((length, 0), dtype=X.dtype)
+    return np.column_stack(padded).astype(X.dtype) if is_dask_array(X) else padded
+
+
+def _pad(values: np.ndarray, length: int) -> np.ndarray:
+    if len(values) >= length or len(values) == 0:
+        return values if len(values) else np.full(length, np.nan, dtype=object)
+    return np.concatenate([values, np.repeat(values[:1], length - len(values))])
