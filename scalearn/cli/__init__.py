@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 import scalearn
-from scalearn.cli import _demo
+from scalearn.cli import _demo, _predict
 
-_COMMANDS = (_demo,)
+_COMMANDS = (_demo, _predict)
 
 
 def build_parser() -> argparse.ArgumentParser:
