@@ -32,14 +32,18 @@ from scalearn.metrics._regression import (
     root_mean_squared_error,
     root_mean_squared_log_error,
 )
+from scalearn.metrics._scorer import check_scoring, get_scorer, get_scorer_names
 
 __all__ = [
     "accuracy_score",
+    "check_scoring",
     "confusion_matrix",
     "euclidean_distances",
     "explained_variance_score",
     "f1_score",
     "fbeta_score",
+    "get_scorer",
+    "get_scorer_names",
     "linear_kernel",
     "log_loss",
     "mean_absolute_error",
