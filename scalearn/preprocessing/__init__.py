@@ -6,5 +6,16 @@ from scalearn.preprocessing._data import (
     Normalizer,
     StandardScaler,
 )
+from scalearn.preprocessing._function import BlockTransformer, PolynomialFeatures
+from scalearn.preprocessing._quantile import QuantileTransformer, RobustScaler
 
-__all__ = ["MaxAbsScaler", "MinMaxScaler", "Normalizer", "StandardScaler"]
+__all__ = [
+    "BlockTransformer",
+    "MaxAbsScaler",
+    "MinMaxScaler",
+    "Normalizer",
+    "PolynomialFeatures",
+    "QuantileTransformer",
+    "RobustScaler",
+    "StandardScaler",
+]

@@ -160,32 +160,29 @@ def exact_percentiles(
     return result
 
 
-def approximate_quantiles(
-    values: Any, quantiles: np.ndarray, levels: int = LEVELS
-) -> tuple[np.ndarray, int]:
-    """Quantiles (in [0, 1]) of each column of a dask array from one pass.
+def sketch_columns(values: Any, levels: int = LEVELS) -> tuple[int, list]:
+    """One pass over a dask array: its number of rows and its columns' sketches."""
+    return _sketches(values, levels)
+
+
+def approximate_quantiles(columns: list, quantiles: np.ndarray) -> np.ndarray:
+    """Quantiles (in [0, 1]) of each sketched column, shape (len(quantiles), n).
 
     Each block's sketch point stands for its share of the block's values; the
     merged points are interpolated. A quantile is off by at most about
     ``n_rows / levels`` positions (exact while no block holds more than
-    ``levels`` values). Returns the (len(quantiles), n_features) array and the
-    number of rows.
+    ``levels`` values of the column).
     """
-    n_rows, columns = _sketches(values, levels)
     result = np.full((len(quantiles), len(columns)), np.nan)
     for j, sketches in enumerate(columns):
-        points, weights = [], []
-        for m, _, vals in sketches:
-            if m:
-                points.append(vals)
-                weights.append(np.full(len(vals), m / len(vals)))
-        n = sum(m for m, _, _ in sketches)
-        if n == 0:
+        present = [(m, vals) for m, _, vals in sketches if m]
+        if not present:
             continue
-        points_all = np.concatenate(points)
-        order = np.argsort(points_all, kind="stable")
-        points_all = points_all[order]
-        weight = np.concatenate(weights)[order]
+        n = sum(m for m, _ in present)
+        points = np.concatenate([vals for _, vals in present])
+        weight = np.concatenate([np.full(len(v), m / len(v)) for m, v in present])
+        order = np.argsort(points, kind="stable")
+        points, weight = points[order], weight[order]
         centers = np.cumsum(weight) - weight / 2
-        result[:, j] = np.interp((n - 1) * quantiles + 0.5, centers, points_all)
-    return result, n_rows
+        result[:, j] = np.interp((n - 1) * quantiles + 0.5, centers, points)
+    return result

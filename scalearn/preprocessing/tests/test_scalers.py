@@ -3,7 +3,13 @@ import numpy as np
 import pytest
 from sklearn import preprocessing as sk
 
-from scalearn.preprocessing import MaxAbsScaler, MinMaxScaler, Normalizer
+from scalearn.preprocessing import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    Normalizer,
+    QuantileTransformer,
+    RobustScaler,
+)
 from scalearn.preprocessing.tests._parity import KINDS, check_parity
 
 RANGE_ATTRIBUTES = ("data_min_", "data_max_", "data_range_", "scale_", "min_")
@@ -88,3 +94,84 @@ def test_infinity_is_refused_as_in_sklearn():
     X = da.from_array(np.array([[1.0], [np.inf]]), chunks=1)
     with pytest.raises(ValueError, match="infinity"):
         MinMaxScaler().fit(X)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"with_centering": False},
+        {"with_scaling": False},
+        {"quantile_range": (10.0, 90.0), "unit_variance": True},
+    ],
+)
+def test_robust_scaler_is_exact_across_many_chunks(X, kind, options):
+    X = X.copy()
+    X[:, 3] = np.round(X[:, 1])  # ties, and a column of whole numbers
+    check_parity(
+        RobustScaler(**options),
+        sk.RobustScaler(**options),
+        X,
+        kind,
+        ("center_", "scale_"),
+        inverse=True,
+        chunk_rows=60,
+    )
+
+
+def test_robust_scaler_constant_column_and_float32(X):
+    X32 = np.nan_to_num(X).astype(np.float32)
+    X32[:, 0] = 2.0
+    ours = RobustScaler().fit(da.from_array(X32, chunks=77))
+    theirs = sk.RobustScaler().fit(X32)
+    assert ours.center_.dtype == theirs.center_.dtype == np.float32
+    np.testing.assert_allclose(ours.center_, theirs.center_, rtol=1e-6)
+    np.testing.assert_allclose(ours.scale_, theirs.scale_, rtol=1e-6)
+    assert ours.scale_[0] == 1.0
+
+
+def test_robust_scaler_is_two_computes(X, count_computes):
+    Xd = da.from_array(X, chunks=100)
+    with count_computes() as counter:
+        RobustScaler().fit(Xd).transform(Xd)
+    assert counter.count == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("distribution", ["uniform", "normal"])
+def test_quantile_transformer_equals_sklearn_on_small_blocks(X, kind, distribution):
+    options = {"n_quantiles": 100, "output_distribution": distribution}
+    check_parity(
+        QuantileTransformer(**options),
+        sk.QuantileTransformer(**options),
+        X,
+        kind,
+        ("quantiles_", "references_", "n_quantiles_"),
+        inverse=True,
+        atol=1e-9,
+    )
+
+
+def test_quantile_transformer_is_close_on_big_blocks(count_computes):
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.lognormal(size=30_000), rng.integers(0, 50, 30_000)])
+    Xd = da.from_array(X, chunks=6_000)
+    with count_computes() as counter:
+        ours = QuantileTransformer(n_quantiles=200).fit(Xd)
+    assert counter.count == 1
+    ordered = np.sort(X, axis=0)
+    slack = len(X) / 1024 + 1  # the documented tolerance, in positions
+    for j in range(X.shape[1]):
+        for q, value in zip(ours.references_, ours.quantiles_[:, j], strict=True):
+            position = q * (len(X) - 1)
+            low = ordered[max(int(np.floor(position - slack)), 0), j]
+            high = ordered[min(int(np.ceil(position + slack)), len(X) - 1), j]
+            assert low <= value <= high
+
+
+def test_quantile_transformer_warns_as_sklearn_when_rows_are_few():
+    X = da.from_array(np.arange(20.0).reshape(-1, 2), chunks=5)
+    with pytest.warns(UserWarning, match="n_quantiles is set to n_samples"):
+        qt = QuantileTransformer(n_quantiles=50).fit(X)
+    assert qt.n_quantiles_ == 10
