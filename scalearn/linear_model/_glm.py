@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import uuid
 from typing import Any
 
+import dask
 import dask.array as da
 import numpy as np
 import pandas as pd
@@ -217,10 +219,7 @@ class _GLMBase(BaseEstimator):
             if self._classifier:
                 check_classification_targets(y)
             rows = max(_MIN_BLOCK_ROWS, math.ceil(len(X) / 2))
-            return (
-                da.from_array(X, chunks=(rows, X.shape[1])),
-                da.from_array(y, chunks=rows),
-            )
+            return _blocks_of(X, rows), _blocks_of(y, rows)
         Xd = _numeric_dask(X, owner)
         self.n_features_in_ = int(Xd.shape[1])
         if is_dask_frame(X):
@@ -330,6 +329,25 @@ class _GLMBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _blocks_of(A: np.ndarray, rows: int) -> da.Array:
+    """In-memory ``A`` as a dask array of row blocks that are views of it.
+
+    ``da.from_array`` would copy ``A`` and hash it for a key, two passes over
+    data that the solvers then only read.
+    """
+    token = uuid.uuid4().hex
+    pieces = [
+        da.from_delayed(
+            dask.delayed(A[start : start + rows], name=f"glm-rows-{token}-{i}"),
+            shape=A[start : start + rows].shape,
+            dtype=A.dtype,
+            meta=A[:0],
+        )
+        for i, start in enumerate(range(0, max(len(A), 1), rows))
+    ]
+    return da.concatenate(pieces) if len(pieces) > 1 else pieces[0]
 
 
 def _numeric_dask(X: Any, owner: str) -> da.Array:
@@ -617,8 +635,13 @@ class LogisticRegression(ClassifierMixin, _DaskMLParams):
         return np.log(share) - np.log1p(-share)
 
     def _set_public(self, coef: np.ndarray, intercept: np.ndarray, n_iter: int):
-        if self._fitted_family == "multinomial" and self.fit_intercept:
-            intercept = intercept - intercept.mean()
+        if self._fitted_family == "multinomial":
+            # Adding one vector to every class changes no probability; without a
+            # penalty to pick one, report the solution whose classes sum to zero.
+            if self.fit_intercept:
+                intercept = intercept - intercept.mean()
+            if self._penalty(1) == Penalty():
+                coef = coef - coef.mean(axis=0)
         self.coef_ = coef
         self.intercept_ = intercept
         self.n_iter_ = np.array([n_iter])

@@ -28,6 +28,7 @@ not re-read or re-convert the data.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from collections.abc import Callable
@@ -38,6 +39,7 @@ import dask.array as da
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import ThreadpoolController
 
 from scalearn.linear_model._families import Spec, block_eval
 from scalearn.utils._containers import to_row_blocks
@@ -375,5 +377,27 @@ def solve(
     tol: float,
     options: dict,
 ) -> Result:
-    result = SOLVERS[name](obj, theta0, max_iter, tol, **options)
+    with _one_blas_thread_per_block(obj.data.n_blocks):
+        result = SOLVERS[name](obj, theta0, max_iter, tol, **options)
     return _warn_if_not_converged(name, result, max_iter)
+
+
+_BLAS = None
+
+
+@contextlib.contextmanager
+def _one_blas_thread_per_block(n_blocks: int):
+    """BLAS on one thread while several blocks run in parallel on dask's threads.
+
+    The blocks are the parallelism; BLAS threads on top of them oversubscribe
+    the cores and make the small matrix-vector products several times slower.
+    BLAS's thread count is global to the process, hence around the whole solve.
+    """
+    global _BLAS
+    if n_blocks < 2:
+        yield
+        return
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    with _BLAS.limit(limits=1, user_api="blas"):
+        yield
