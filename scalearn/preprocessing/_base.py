@@ -47,7 +47,41 @@ def call_sklearn(block: Any, estimator: Any, name: str) -> Any:
     """
     if getattr(estimator, "copy", True) is False:
         block = block.copy()
+    if isinstance(block, pd.DataFrame):
+        block = plain_strings(block)
     return getattr(sklearn_class(estimator), name)(estimator, block)
+
+
+def _na_strings(dtype: Any) -> bool:
+    return isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA
+
+
+def plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """String columns missing values as pd.NA (dask's default) made object/NaN.
+
+    scikit-learn compares values with themselves to find NaN, which pd.NA
+    refuses; its missing marker is NaN.
+    """
+    columns = [c for c, t in frame.dtypes.items() if _na_strings(t)]
+    if not columns:
+        return frame
+    plain = {
+        c: frame[c].astype(object).where(frame[c].notna(), np.nan) for c in columns
+    }
+    return (
+        frame.assign(**plain)
+        if all(isinstance(c, str) for c in columns)
+        else (
+            pd.concat([frame.drop(columns=columns), pd.DataFrame(plain)], axis=1)[
+                frame.columns
+            ]
+        )
+    )
+
+
+def plain_dtype(dtype: Any) -> Any:
+    """The dtype :func:`plain_strings` gives a column of ``dtype``."""
+    return np.dtype(object) if _na_strings(dtype) else dtype
 
 
 def forget_fit(estimator: Any) -> None:
@@ -101,16 +135,24 @@ class DaskTransformerMixin:
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(out, index=index, columns=names)
 
-    def _lazy(self, X: Any, name: str, sample: Any = None, labels: Any = None) -> Any:
+    def _lazy(
+        self,
+        X: Any,
+        name: str,
+        sample: Any = None,
+        labels: Any = None,
+        kernel: Any = call_sklearn,
+    ) -> Any:
         """scikit-learn's method ``name`` on each block of dask ``X``, lazily.
 
         ``sample`` is a small in-memory input the method accepts (a stand-in of
         ``X`` by default), used to find the output's type; ``labels`` names the
-        columns of a dask DataFrame output (the feature names out by default).
+        columns of a dask DataFrame output (the feature names out by default);
+        ``kernel`` calls the method on a block.
         """
         if sample is None:
             sample = stand_in(X)
-        out = call_sklearn(sample, self, name)
+        out = kernel(sample, self, name)
         if is_dask_frame(X) and not sp.issparse(out):
             out = np.asarray(out)
             if out.ndim == 1:
@@ -120,8 +162,8 @@ class DaskTransformerMixin:
                     labels = self.get_feature_names_out()
                 meta = pd.DataFrame(out[:0], columns=list(labels))
                 meta = meta.astype(out.dtype)
-            return map_rows(X, call_sklearn, self, name, meta=meta)
-        return map_rows(X, call_sklearn, self, name, meta=out)
+            return map_rows(X, kernel, self, name, meta=meta)
+        return map_rows(X, kernel, self, name, meta=out)
 
     def _lazy_transform(self, X: Any, name: str = "transform") -> Any:
         check_fitted_features(f"{type(self).__name__}.{name}", self, X)
@@ -172,7 +214,7 @@ def summary_like(X: Any, columns: Sequence[Any]) -> Any:
         dtypes = X.dtypes
         return pd.DataFrame(
             {
-                name: pd.Series(values, dtype=object).astype(dtypes[name])
+                name: pd.Series(values, dtype=object).astype(plain_dtype(dtypes[name]))
                 for name, values in zip(X.columns, padded, strict=True)
             }
         )

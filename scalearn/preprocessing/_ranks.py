@@ -127,13 +127,18 @@ def _sketches(values: Any, levels: int) -> tuple[int, list[list[Sketch]]]:
 
 
 def exact_percentiles(
-    values: Any, percentiles: Sequence[float], levels: int = LEVELS
-) -> np.ndarray:
+    values: Any,
+    percentiles: Sequence[float],
+    levels: int = LEVELS,
+    *,
+    with_counts: bool = False,
+) -> Any:
     """``numpy.nanpercentile(values, percentiles, axis=0)`` of a dask array, exactly.
 
-    Two passes, one compute each; shape (len(percentiles), n_features).
+    Two passes, one compute each; shape (len(percentiles), n_features). With
+    ``with_counts``, also the number of non-NaN values per column and of rows.
     """
-    _, columns = _sketches(values, levels)
+    n_rows, columns = _sketches(values, levels)
     qs = np.asarray(percentiles, dtype=np.float64) / 100
     n_features = len(columns)
     lows = np.full((len(qs), n_features), np.nan)
@@ -157,6 +162,9 @@ def exact_percentiles(
         inside = np.sort(np.concatenate([block[i][j][1] for block in found]))
         a, b = inside[first - below], inside[last - below]
         result[i, j] = _lerp(a, b, weight)
+    if with_counts:
+        counts = np.array([sum(m for m, _, _ in c) for c in columns], dtype=np.int64)
+        return result, counts, n_rows
     return result
 
 

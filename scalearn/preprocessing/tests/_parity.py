@@ -48,6 +48,10 @@ def assert_same_attributes(ours, theirs, names, rtol=1e-12, atol=0.0):
                 np.testing.assert_allclose(
                     x, y, rtol=rtol, atol=atol, equal_nan=True, err_msg=name
                 )
+            elif y.dtype == object:
+                assert x.shape == y.shape, name
+                for a_, b_ in zip(x.ravel(), y.ravel(), strict=True):
+                    assert a_ == b_ or (pd.isna(a_) and pd.isna(b_)), (name, a_, b_)
             else:
                 np.testing.assert_array_equal(x, y, err_msg=name)
 
