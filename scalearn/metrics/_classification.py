@@ -104,10 +104,15 @@ def _n_columns(y: Any) -> int:
 
 
 def delayed_on_pairs(
-    metric: Callable, y_true: Any, y_pred: Any, sample_weight: Any, kwargs: dict
+    metric: Callable,
+    y_true: Any,
+    y_pred: Any,
+    sample_weight: Any,
+    kwargs: dict,
+    owner: str | None = None,
 ) -> Any:
     """A ``Delayed`` of scikit-learn's ``metric`` on the table of label pairs."""
-    owner = metric.__name__
+    owner = owner or metric.__name__
     return tree_reduce(
         owner,
         [y_true, y_pred, sample_weight],
@@ -127,16 +132,20 @@ def on_label_pairs(
     compute: bool,
     shape: tuple = (),
     dtype: Any = float,
+    on_pairs: Callable | None = None,
     **kwargs: Any,
 ) -> Any:
     """scikit-learn's ``metric``, in one pass over dask input.
 
-    In-memory input goes to ``metric`` directly. With ``compute=False`` the
-    result is a lazy dask array of ``shape`` and ``dtype``.
+    In-memory input goes to ``metric`` directly; ``on_pairs``, when given, is
+    what runs on the table instead. With ``compute=False`` the result is a lazy
+    dask array of ``shape`` and ``dtype``.
     """
     if not any_dask(y_true, y_pred, sample_weight):
         return metric(y_true, y_pred, sample_weight=sample_weight, **kwargs)
-    result = delayed_on_pairs(metric, y_true, y_pred, sample_weight, kwargs)
+    result = delayed_on_pairs(
+        on_pairs or metric, y_true, y_pred, sample_weight, kwargs, metric.__name__
+    )
     return deliver(result, compute, shape, dtype)
 
 
@@ -765,8 +774,19 @@ def roc_auc_score(
         compute,
         () if average is not None else (np.nan,),
         float,
+        # One-vs-one takes no weights: it gets the rows back from their counts.
+        on_pairs=_roc_auc_of_rows if sample_weight is None else None,
         average=average,
         max_fpr=max_fpr,
         multi_class=multi_class,
         labels=labels,
+    )
+
+
+def _roc_auc_of_rows(y_true, y_score, *, sample_weight, **kwargs):
+    """scikit-learn's unweighted roc_auc_score on the pairs repeated by count."""
+    return sk_metrics.roc_auc_score(
+        np.repeat(y_true, sample_weight, axis=0),
+        np.repeat(y_score, sample_weight, axis=0),
+        **kwargs,
     )

@@ -129,9 +129,8 @@ def _fraction_explained(
         valid = (denominator != 0) & (numerator != 0)
         scores[valid] = 1 - numerator[valid] / denominator[valid]
         scores[(numerator != 0) & (denominator == 0)] = 0.0
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scores = 1 - numerator / denominator
+    else:  # NaN or -inf, with numpy's warning, as scikit-learn gives
+        scores = 1 - numerator / denominator
     if isinstance(multioutput, str) and multioutput == "variance_weighted":
         multioutput = denominator if (denominator != 0).any() else "uniform_average"
     return _average_outputs(scores, multioutput)
