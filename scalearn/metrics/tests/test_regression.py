@@ -113,7 +113,9 @@ def test_parameters_checked_before_computing(targets, count_computes):
     y_true, y_pred, _ = targets
     t, p = as_kind("dask_array", y_true, y_pred)
     with count_computes() as counter:
-        with pytest.raises(ValueError, match="The 'multioutput' parameter of mean_squared_error"):
+        with pytest.raises(
+            ValueError, match="The 'multioutput' parameter of mean_squared_error"
+        ):
             metrics.mean_squared_error(t, p, multioutput="variance_weighted")
         with pytest.raises(ValueError, match="different number of output"):
             metrics.r2_score(t, p[:, :2])
