@@ -165,11 +165,11 @@ def test_errors_are_clear(points, count_computes):
         metrics.pairwise_distances(X_d, Y[:, :3])
     with pytest.raises(ValueError, match="needs its parameter 'V'"):
         metrics.pairwise_distances(X_d, Y, metric="seuclidean")
-    with count_computes() as counter:
-        with pytest.raises(
-            ValueError, match="'metric' parameter of pairwise_distances"
-        ):
-            metrics.pairwise_distances(X_d, Y, metric="no-such-metric")
+    with (
+        count_computes() as counter,
+        pytest.raises(ValueError, match="'metric' parameter of pairwise_distances"),
+    ):
+        metrics.pairwise_distances(X_d, Y, metric="no-such-metric")
     assert counter.count == 0
     with pytest.raises(ValueError, match="X has 150 rows but y has 20"):
         metrics.euclidean_distances(X_d, X_norm_squared=np.ones(20))
