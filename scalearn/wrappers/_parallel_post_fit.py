@@ -27,9 +27,24 @@ from scalearn.utils._validation import check_fitted_features, param_error
 PREDICTION_NAME = "prediction"
 
 
-def _call_method(block: Any, estimator: Any, method: str) -> Any:
-    """The per-block kernel: one method of the fitted estimator on one block."""
+def _call_method(block: Any, estimator: Any, method: str, empty: Any = None) -> Any:
+    """The per-block kernel: one method of the fitted estimator on one block.
+
+    An empty block (an empty partition or file) gives ``empty``, an output of no
+    rows: scikit-learn rejects input without rows.
+    """
+    if empty is not None and block.shape[0] == 0:
+        return empty
     return getattr(estimator, method)(block)
+
+
+def _no_rows(meta: Any) -> Any:
+    """An output of no rows shaped like ``meta``."""
+    if isinstance(meta, pd.DataFrame | pd.Series):
+        return meta.iloc[:0]
+    if sp.issparse(meta):
+        return meta[:0]
+    return np.asarray(meta)[:0]
 
 
 def _inner_has(method: str):
@@ -231,7 +246,12 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         if meta is None:
             meta = self._infer_meta(fitted, method, X)
         return map_rows(
-            X, _call_method, dask.delayed(fitted, pure=True), method, meta=meta
+            X,
+            _call_method,
+            dask.delayed(fitted, pure=True),
+            method,
+            _no_rows(meta),
+            meta=meta,
         )
 
     def _infer_meta(self, fitted: Any, method: str, X: Any) -> Any:
