@@ -6,14 +6,22 @@ from scalearn.preprocessing._data import (
     Normalizer,
     StandardScaler,
 )
+from scalearn.preprocessing._encoders import (
+    LabelEncoder,
+    OneHotEncoder,
+    OrdinalEncoder,
+)
 from scalearn.preprocessing._function import BlockTransformer, PolynomialFeatures
 from scalearn.preprocessing._quantile import QuantileTransformer, RobustScaler
 
 __all__ = [
     "BlockTransformer",
+    "LabelEncoder",
     "MaxAbsScaler",
     "MinMaxScaler",
     "Normalizer",
+    "OneHotEncoder",
+    "OrdinalEncoder",
     "PolynomialFeatures",
     "QuantileTransformer",
     "RobustScaler",

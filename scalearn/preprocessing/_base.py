@@ -48,7 +48,12 @@ def call_sklearn(block: Any, estimator: Any, name: str) -> Any:
     if getattr(estimator, "copy", True) is False:
         block = block.copy()
     if isinstance(block, pd.DataFrame):
-        block = plain_strings(block)
+        # pandas hands out read-only arrays, which some inverses write into.
+        block = (
+            block.to_numpy(copy=True)
+            if name == "inverse_transform"
+            else (plain_strings(block))
+        )
     return getattr(sklearn_class(estimator), name)(estimator, block)
 
 

@@ -7,6 +7,8 @@ from scalearn.preprocessing import (
     MaxAbsScaler,
     MinMaxScaler,
     Normalizer,
+    OneHotEncoder,
+    OrdinalEncoder,
     PolynomialFeatures,
     QuantileTransformer,
     RobustScaler,
@@ -22,7 +24,10 @@ ESTIMATORS = [
     QuantileTransformer(n_quantiles=10),
     PolynomialFeatures(),
     BlockTransformer(validate=True),
+    OneHotEncoder(),
+    OrdinalEncoder(),
 ]
+# LabelEncoder is left out as scikit-learn leaves its own: the checks need 2-D X.
 
 _DOK_WARNING = (
     "scikit-learn's check_array (as in its own PolynomialFeatures) warns \"Can't "
