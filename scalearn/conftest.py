@@ -34,8 +34,9 @@ def cluster():
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
-        worker_dashboard_address=None,
+        # Any free port: a fixed one (8787) collides with other clusters.
+        dashboard_address=":0",
+        worker_dashboard_address=":0",
     ) as local_cluster:
         yield local_cluster
 

@@ -4,6 +4,7 @@ from scalearn.model_selection._adaptive import (
     IncrementalSearchCV,
     InverseDecaySearchCV,
 )
+from scalearn.model_selection._history_plot import plot_history
 from scalearn.model_selection._hyperband import HyperbandSearchCV
 from scalearn.model_selection._search import GridSearchCV, RandomizedSearchCV
 from scalearn.model_selection._split import (
@@ -35,6 +36,7 @@ __all__ = [
     "cross_val_score",
     "cross_validate",
     "learning_curve",
+    "plot_history",
     "sample",
     "train_test_split",
 ]

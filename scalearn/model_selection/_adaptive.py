@@ -58,6 +58,7 @@ from scalearn.utils._containers import (
     n_blocks,
     n_rows,
     paired_row_blocks,
+    to_row_blocks,
 )
 from scalearn.utils._executor import active_client
 from scalearn.utils._progress import progress_bar
@@ -459,7 +460,16 @@ class BaseIncrementalSearchCV(
         self
         """
         self._check_params()
-        candidates = self._candidates()
+        try:
+            candidates = self._candidates()
+        except ValueError as exc:  # scikit-learn's checks of the space
+            raise param_error(
+                self._owner,
+                "parameters",
+                self.parameters,
+                "a parameter space with at least one candidate",
+                f"{exc}.",
+            ) from exc
         if not candidates:
             raise param_error(
                 self._owner,
@@ -504,6 +514,10 @@ class BaseIncrementalSearchCV(
         X_train, X_test = parts[0], parts[1]
         y_train, y_test = (None, None) if y is None else (parts[2], parts[3])
         train_blocks = paired_row_blocks(X_train, y_train, owner=owner)
+        if is_dask(X_test):  # as Delayed, like the blocks: one graph, one read
+            X_test = dask.delayed(_concat_rows)(to_row_blocks(X_test))
+            if y_test is not None:
+                y_test = dask.delayed(_concat_rows)(to_row_blocks(y_test))
         order = check_random_state(self.random_state).permutation(len(train_blocks))
         train_blocks = [train_blocks[i] for i in order]
         lazy = self._resource == "n_samples"
@@ -684,11 +698,9 @@ def _to_cluster(client: Any, values: list) -> list:
     lazy = [i for i, v in enumerate(values) if is_dask(v) or hasattr(v, "dask")]
     local = [i for i, v in enumerate(values) if i not in lazy and v is not None]
     out = list(values)
-    for i, future in zip(lazy, client.compute([values[i] for i in lazy]), strict=True):
-        out[i] = future
-    for i, future in zip(
-        local, client.scatter([values[i] for i in local]), strict=True
-    ):
+    computed = client.compute([values[i] for i in lazy]) if lazy else []
+    scattered = client.scatter([values[i] for i in local]) if local else []
+    for i, future in zip(lazy + local, computed + scattered, strict=True):
         out[i] = future
     return out
 
