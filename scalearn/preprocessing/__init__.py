@@ -1,5 +1,6 @@
 """Preprocessing that works on numpy, pandas and dask collections alike."""
 
+from scalearn.preprocessing._categorical import Categorizer, DummyEncoder
 from scalearn.preprocessing._data import (
     MaxAbsScaler,
     MinMaxScaler,
@@ -16,6 +17,8 @@ from scalearn.preprocessing._quantile import QuantileTransformer, RobustScaler
 
 __all__ = [
     "BlockTransformer",
+    "Categorizer",
+    "DummyEncoder",
     "LabelEncoder",
     "MaxAbsScaler",
     "MinMaxScaler",
