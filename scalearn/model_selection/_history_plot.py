@@ -33,7 +33,8 @@ def plot_history(search: Any, ax: Any = None, *, highlight_best: bool = True) ->
     >>> from scalearn.model_selection import IncrementalSearchCV, plot_history
     >>> X, y = make_classification(n_samples=300, random_state=0)
     >>> search = IncrementalSearchCV(
-    ...     SGDClassifier(), {"alpha": [1e-4, 1.0]}, max_iter=3, random_state=0
+    ...     SGDClassifier(), {"alpha": [1e-4, 1.0]}, n_initial_parameters="grid",
+    ...     max_iter=3, random_state=0,
     ... ).fit(X, y, classes=[0, 1])
     >>> len(plot_history(search).get_lines())
     2
