@@ -20,6 +20,7 @@ from _common import BENCH_DIR, RESULTS_DIR, verdict
 QUICK_ARGS = {
     "predict": ["--rows", "2000000", "--repeat", "3"],
     "incremental": ["--rows", "5000000"],
+    "adaptive": ["--rows", "300000", "--block-rows", "10000"],
     "search": [
         "--samples",
         "2000",
@@ -41,6 +42,7 @@ SCRIPTS = {
     "predict": "bench_predict.py",
     "incremental": "bench_incremental.py",
     "search": "bench_search.py",
+    "adaptive": "bench_adaptive.py",
 }
 
 
