@@ -19,7 +19,6 @@ from sklearn import preprocessing as sk_preprocessing
 from scalearn.preprocessing._base import (
     DaskTransformerMixin,
     forget_fit,
-    plain_strings,
     summary_like,
 )
 from scalearn.utils._containers import (
@@ -36,16 +35,18 @@ def block_value_counts(block: Any) -> list[pd.Series]:
     if isinstance(block, pd.Series):
         block = block.to_frame()
     if isinstance(block, pd.DataFrame):
-        block = plain_strings(block)
         columns = [block.iloc[:, j] for j in range(block.shape[1])]
     else:
         values = np.asarray(block)
         values = values.reshape(len(values), -1)
         columns = [pd.Series(values[:, j]) for j in range(values.shape[1])]
-    return [
-        pd.Series(c.to_numpy(dtype=object)).value_counts(dropna=False, sort=False)
-        for c in columns
-    ]
+    found = []
+    for column in columns:
+        counts = column.value_counts(dropna=False, sort=False)
+        labels = counts.index.to_numpy(dtype=object, copy=True)
+        labels[pd.isna(labels)] = np.nan  # pd.NA and None count as NaN
+        found.append(pd.Series(counts.to_numpy(), index=labels))
+    return found
 
 
 def value_counts(X: Any) -> list[pd.Series]:
