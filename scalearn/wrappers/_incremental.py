@@ -122,6 +122,8 @@ def _partial_fit_step(
 ) -> _ChainState:
     x, y, block_params = block
     rows = x.shape[0] if hasattr(x, "shape") else len(np.asarray(x))
+    if rows == 0:  # an empty partition: scikit-learn rejects input without rows
+        return state
     tally = state.tally
     if plan.score and scorer is not None and state.started:
         value = _score_block(scorer, state.model, x, y, rows)

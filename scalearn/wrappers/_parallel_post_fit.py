@@ -268,10 +268,14 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
                 out = getattr(fitted, method)(first_rows(X))
             except Exception as exc:
                 param = self._meta_params.get(method, f"{method}_meta")
+                # Usually the data do not suit the model (unknown categories,
+                # text in a numeric column): say that first.
                 raise ValueError(
-                    f"{type(self).__name__}.{method} could not infer the output "
-                    f"type from a sample of X ({type(exc).__name__}: {exc}). "
-                    f"Pass it as {param}=, an empty example of the output."
+                    f"{type(self).__name__}.{method} failed on the first rows of "
+                    f"X ({type(exc).__name__}: {exc}). Fix the data if they do not "
+                    "suit the fitted model, as that error says; if they do, pass "
+                    f"{param}=, an empty example of the output, so that it is not "
+                    "inferred from them."
                 ) from exc
         if is_dask_frame(X):
             return _label_output(fitted, method, out)
