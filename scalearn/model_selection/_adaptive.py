@@ -33,7 +33,9 @@ import numbers
 import operator
 import os
 import sys
+import threading
 import time
+import uuid
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -47,6 +49,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, ParameterSampler
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_is_fitted
 
@@ -62,6 +65,7 @@ from scalearn.utils._containers import (
 )
 from scalearn.utils._executor import active_client
 from scalearn.utils._progress import progress_bar
+from scalearn.utils._tokenize import tokenize_estimator
 from scalearn.utils._validation import param_error
 
 RESOURCES = ("partial_fit_calls", "n_samples")
@@ -198,12 +202,75 @@ def _partial_fit_and_score(
     }
 
 
+def _fit_prefix(prefix: Any, sample: tuple) -> tuple[Any, Any]:
+    """A pipeline's steps but the last, fit on ``sample``; the transformed rows."""
+    X, y = sample
+    fitted = clone(prefix)
+    return fitted, fitted.fit_transform(X, y)
+
+
+class _PrefixMemo:
+    """Pipeline prefixes fit once per (parameters, sample) by a search's threads.
+
+    The first thread to need a prefix fits it; the others wait for it (it is
+    running, so waiting cannot deadlock the pool).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict = {}
+        self.fits = 0
+        self.nonce = uuid.uuid4().hex
+
+    def get(self, key: str, prefix: Any, sample: tuple) -> tuple[Any, Any]:
+        with self._lock:
+            entry = self._entries.setdefault(key, [threading.Lock(), None])
+        with entry[0]:
+            if entry[1] is None:
+                entry[1] = _fit_prefix(prefix, sample)
+                with self._lock:
+                    self.fits += 1
+        return entry[1]
+
+
+@dataclass
+class _SharedPrefix:
+    """A handle on a memoized prefix (local threads)."""
+
+    memo: _PrefixMemo
+    key: str
+    prefix: Any
+
+    def value(self, sample: tuple) -> tuple[Any, Any]:
+        return self.memo.get(self.key, self.prefix, sample)
+
+
 def _fit_and_score(
-    model: Any, sample: tuple, X_test: Any, y_test: Any, scorer: Any, fit_params: dict
+    model: Any,
+    sample: tuple,
+    X_test: Any,
+    y_test: Any,
+    scorer: Any,
+    fit_params: dict,
+    shared: Any = None,
 ) -> tuple[Any, dict]:
+    """Fit ``model`` from scratch on ``sample``, reusing a shared fitted prefix.
+
+    ``shared`` is None, a :class:`_SharedPrefix`, or the ``(fitted prefix,
+    transformed rows)`` a cluster task computed once for every candidate that
+    has this prefix.
+    """
     X, y = sample
     start = time.perf_counter()
-    model = clone(model).fit(X, y, **fit_params)
+    if shared is None:
+        model = clone(model).fit(X, y, **fit_params)
+    else:
+        if isinstance(shared, _SharedPrefix):
+            shared = shared.value(sample)
+        prefix, Xt = shared
+        name, final = model.steps[-1]
+        final = clone(final).fit(Xt, y)
+        model = clone(model).set_params(steps=[*prefix.steps, (name, final)])
     fit_time = time.perf_counter() - start
     score, score_time = _score(model, X_test, y_test, scorer)
     return model, {
@@ -573,6 +640,25 @@ class BaseIncrementalSearchCV(
                 data.samples[fraction] = client.compute(sample)
         return data.samples[fraction]
 
+    def _shared_prefix(
+        self, model: Any, sample: Any, units: int, client: Any, memo, fit_params
+    ) -> Any:
+        """A prefix all candidates with the same earlier steps share, or None.
+
+        Only for a Pipeline without fit parameters: each distinct (parameters of
+        every step but the last, sample) is fit once per search.
+        """
+        steps = getattr(model, "steps", None)
+        if not isinstance(model, Pipeline) or len(steps) < 2 or fit_params:
+            return None
+        if steps[-1][1] in (None, "passthrough"):
+            return None
+        prefix = Pipeline(steps[:-1])
+        key = f"scalearn-prefix-{tokenize_estimator(prefix, units, memo.nonce)}"
+        if client is None:
+            return _SharedPrefix(memo, key, prefix)
+        return client.submit(_fit_prefix, prefix, sample, key=key)
+
     def _loop(self, runner, policy, candidates, data, scorer, fit_params, client):
         patience = self._patience()
         max_iter = self.max_iter
@@ -590,6 +676,7 @@ class BaseIncrementalSearchCV(
         budget = self._budget(len(candidates))
         bar = progress_bar(budget or 0, self._owner, unit="call")
         sampling = self._resource == "n_samples"
+        memo = self._prefix_memo = _PrefixMemo()
 
         def launch(ident: Any, n: int) -> None:
             if max_iter is not None:
@@ -600,8 +687,13 @@ class BaseIncrementalSearchCV(
             step = n if patience is None or sampling else min(n, patience)
             step_of[ident] = step
             if sampling:
-                sample = self._sample_for(data, calls[ident] + step, client)
+                units = calls[ident] + step
+                sample = self._sample_for(data, units, client)
+                shared = self._shared_prefix(
+                    models[ident], sample, units, client, memo, fit_params
+                )
                 work = (_fit_and_score, models[ident], sample)
+                extra = (shared,)
             else:
                 first = calls[ident]
                 blocks = [
@@ -609,7 +701,10 @@ class BaseIncrementalSearchCV(
                     for c in range(first, first + step)
                 ]
                 work = (_partial_fit_and_score, models[ident], blocks)
-            runner.submit(ident, *work, data.X_test, data.y_test, scorer, fit_params)
+                extra = ()
+            runner.submit(
+                ident, *work, data.X_test, data.y_test, scorer, fit_params, *extra
+            )
             running.add(ident)
 
         for ident in candidates:

@@ -11,7 +11,9 @@ import pytest
 from scipy.stats import loguniform
 from sklearn.base import clone
 from sklearn.datasets import make_classification
+from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.pipeline import Pipeline
 from sklearn.tree import DecisionTreeClassifier
 
 from scalearn.conftest import as_container
@@ -310,6 +312,63 @@ def test_n_samples_mode_fits_an_estimator_without_partial_fit(problem):
     ).fit(X, y)
     assert hyper.best_score_ > 0.8
     assert hasattr(hyper.best_estimator_, "coef_")
+
+
+class CountingPCA(PCA):
+    fits = 0
+    lock = threading.Lock()
+
+    def fit_transform(self, X, y=None):
+        with CountingPCA.lock:
+            CountingPCA.fits += 1
+        return super().fit_transform(X, y)
+
+
+@pytest.mark.parametrize("where", ["threads", "distributed"])
+def test_n_samples_mode_shares_pipeline_prefixes(problem, where, request, monkeypatch):
+    X, y = dask_xy(problem)
+    pipe = Pipeline([("pca", CountingPCA()), ("clf", LogisticRegression())])
+    space = {"pca__n_components": [2, 6], "clf__C": [1e-4, 1e-2, 1.0, 100.0]}
+    search = SuccessiveHalvingSearchCV(
+        pipe,
+        space,
+        n_initial_parameters="grid",
+        n_initial_iter=1,
+        max_iter=4,
+        aggressiveness=2,
+        resource="n_samples",
+        random_state=0,
+    )
+    CountingPCA.fits = 0
+    if where == "distributed":
+        from distributed import Client
+
+        with Client(request.getfixturevalue("cluster")):
+            search.fit(X, y)
+    else:
+        search.fit(X, y)
+    fits = len(search.history_)  # one pipeline fit per record
+    assert fits == 8 + 4 + 2
+    # Each distinct (n_components, sample size) is fit once: at most 2 per rung.
+    distinct = {
+        (r["params"]["pca__n_components"], r["partial_fit_calls"])
+        for r in search.history_
+    }
+    if where == "threads":
+        assert CountingPCA.fits == len(distinct) < fits
+    assert search.best_score_ > 0.8
+    if where == "threads":
+        # Sharing changes nothing but the work: the same scores as fitting
+        # every pipeline alone.
+        monkeypatch.setattr(
+            SuccessiveHalvingSearchCV, "_shared_prefix", lambda *a, **k: None
+        )
+        CountingPCA.fits = 0
+        alone = clone(search).fit(X, y)
+        assert CountingPCA.fits == fits
+        np.testing.assert_allclose(
+            alone.cv_results_["test_score"], search.cv_results_["test_score"]
+        )
 
 
 @pytest.mark.parametrize("kind", ["numpy", "pandas", "dask_frame"])
