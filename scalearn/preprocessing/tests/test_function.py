@@ -79,3 +79,23 @@ def test_block_transformer_validate_checks_metadata_only():
     fitted = BlockTransformer(validate=True).fit(da.zeros((4, 3), chunks=2))
     with pytest.raises(ValueError, match="X has 2 features"):
         fitted.transform(da.zeros((4, 2), chunks=2))
+
+
+def test_searches_clone_and_fit_our_transformers(X):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV as SkGridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    from scalearn.impute import SimpleImputer
+    from scalearn.model_selection import GridSearchCV
+    from scalearn.preprocessing import RobustScaler
+
+    y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int)
+    pipe = make_pipeline(
+        SimpleImputer(), RobustScaler(), PolynomialFeatures(), LogisticRegression()
+    )
+    grid = {"polynomialfeatures__degree": [1, 2]}
+    ours = GridSearchCV(pipe, grid, cv=3).fit(da.from_array(X, chunks=200), y)
+    theirs = SkGridSearchCV(pipe, grid, cv=3).fit(X, y)
+    assert ours.best_params_ == theirs.best_params_ == {"polynomialfeatures__degree": 2}
+    np.testing.assert_allclose(ours.best_score_, theirs.best_score_)
