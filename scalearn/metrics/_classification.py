@@ -53,11 +53,46 @@ def label_pair_counts(
     """
     t, p, w = as_values(y_true), as_values(y_pred), as_values(sample_weight)
     check_block_lengths(owner, y_true=t, y_pred=p, sample_weight=w)
+    weights = None if w is None else w.astype(np.float64).ravel()
+    if t.ndim == 1 and p.ndim == 1:
+        return _pair_counts_1d(t, p, weights)
     table = pd.DataFrame({**_label_columns("t", t), **_label_columns("p", p)})
     keys = list(table.columns)
-    table[_WEIGHT] = 1.0 if w is None else w.astype(np.float64).ravel()
+    table[_WEIGHT] = 1.0 if weights is None else weights
     table[_COUNT] = 1
     return table.groupby(keys, sort=False, dropna=False)[[_WEIGHT, _COUNT]].sum()
+
+
+def _pair_counts_1d(
+    t: np.ndarray, p: np.ndarray, weights: np.ndarray | None
+) -> pd.DataFrame:
+    """The pair table of 1-D labels by hashing each side once and counting codes
+
+    (several times faster than a two-key groupby)."""
+    t_codes, t_values = pd.factorize(t, use_na_sentinel=False)
+    p_codes, p_values = pd.factorize(p, use_na_sentinel=False)
+    pairs = t_codes.astype(np.int64) * len(p_values) + p_codes
+    if len(t_values) * len(p_values) > 4 * len(pairs) + 1024:  # many distinct
+        codes, pairs = np.unique(pairs, return_inverse=True)
+    else:  # few labels: count every possible pair, keep those seen
+        codes = None
+    size = len(t_values) * len(p_values) if codes is None else len(codes)
+    counts = np.bincount(pairs, minlength=size)
+    summed = (
+        counts.astype(np.float64)
+        if weights is None
+        else np.bincount(pairs, weights=weights, minlength=size)
+    )
+    if codes is None:
+        codes = np.flatnonzero(counts)
+        counts, summed = counts[codes], summed[codes]
+    index = pd.MultiIndex.from_arrays(
+        [
+            np.asarray(t_values)[codes // len(p_values)],
+            np.asarray(p_values)[codes % len(p_values)],
+        ]
+    )
+    return pd.DataFrame({_WEIGHT: summed, _COUNT: counts}, index=index)
 
 
 def merge_pair_counts(parts: list[pd.DataFrame]) -> pd.DataFrame:
