@@ -56,7 +56,7 @@ SOLVER_OPTIONS = {
     "lbfgs": {"maxls", "ftol", "maxcor", "maxfun"},
     "newton": set(),
     "proximal_grad": {"step"},
-    "admm": {"rho", "abstol", "reltol"},
+    "admm": {"rho", "relaxation"},
 }
 PENALTIES = ("l2", "l1", "elastic_net", "elasticnet", "none", None)
 # In-memory input is split into blocks of this many rows at least, so that the
@@ -200,8 +200,8 @@ class _GLMBase(BaseEstimator):
         self._set_coefficients(result, spec)
         return self
 
-    def _as_dask(self, X: Any, y: Any, owner: str) -> tuple[da.Array, da.Array]:
-        """``X`` (float64, whole rows) and ``y`` as dask arrays with paired blocks."""
+    def _as_dask(self, X: Any, y: Any, owner: str) -> tuple[da.Array, Any]:
+        """``X`` as a float64 dask array with whole rows, ``y`` in paired blocks."""
         if y is None:
             raise ValueError(
                 f"{owner}: requires y to be passed, but the target y is None. "
@@ -227,18 +227,17 @@ class _GLMBase(BaseEstimator):
         else:
             self.__dict__.pop("feature_names_in_", None)
         yd = align_y(X, y, owner=owner)
-        if is_dask_frame(yd):
-            if yd.ndim == 2 and len(yd.columns) == 1:
-                yd = yd[yd.columns[0]]
-            yd = yd.to_dask_array()
-        if yd.ndim == 2 and yd.shape[1] == 1:
+        # A dask Series stays one: its blocks are pandas, read by the kernels.
+        if is_dask_frame(yd) and yd.ndim == 2 and len(yd.columns) == 1:
+            yd = yd[yd.columns[0]]
+        if not is_dask_frame(yd) and yd.ndim == 2 and yd.shape[1] == 1:
             yd = yd[:, 0]
         if yd.ndim != 1:
             raise ValueError(
                 f"{owner}: y must be 1-D, got shape {yd.shape}. These models fit "
                 "one target; pass y[:, 0] or fit one model per column."
             )
-        if not self._classifier and yd.dtype.kind not in "biuf":
+        if not self._classifier and not pd.api.types.is_numeric_dtype(yd.dtype):
             raise ValueError(
                 f"{owner}: y has dtype {yd.dtype!r}; a numeric target is required. "
                 "Convert with y.astype(float)."
@@ -322,6 +321,7 @@ class _GLMBase(BaseEstimator):
         return func(X, *args)
 
     def _coef_2d(self) -> tuple[np.ndarray, np.ndarray]:
+        check_is_fitted(self)
         coef = np.atleast_2d(self.coef_)
         return coef, np.atleast_1d(np.asarray(self.intercept_, dtype=np.float64))
 
@@ -364,7 +364,8 @@ def _numeric_dask(X: Any, owner: str) -> da.Array:
                 f"{owner}: columns {bad} are not numeric. Encode them first "
                 "(for example with OneHotEncoder in a ColumnTransformer)."
             )
-        X = X.to_dask_array()
+        # float64 first, so that nullable and extension dtypes convert cleanly.
+        X = X.astype(np.float64).to_dask_array()
     if X.ndim != 2:
         raise ValueError(
             f"{owner}: expected a 2-D array, got {X.ndim}-D with shape {X.shape}. "
