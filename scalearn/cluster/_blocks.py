@@ -48,20 +48,26 @@ def squared_distances(x: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return np.maximum(out, 0, out=out)
 
 
-def nearest(x: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the nearest center of each row, and the squared distance to it."""
-    labels = np.empty(len(x), dtype=np.intp)
-    closest = np.empty(len(x), dtype=np.float64)
+def _nearest_by_slice(x: np.ndarray, centers: np.ndarray):
+    """Per slice of rows: the slice, each row's nearest center and squared distance."""
     scaled = -2.0 * centers
     centers_sq = np.einsum("ij,ij->i", centers, centers)
     for rows in _row_slices(len(x)):
         part = x[rows] @ scaled.T
         part += centers_sq
         best = part.argmin(axis=1)
-        labels[rows] = best
-        closest[rows] = part[np.arange(len(best)), best]
-        closest[rows] += np.einsum("ij,ij->i", x[rows], x[rows])
-    return labels, np.maximum(closest, 0, out=closest)
+        closest = part[np.arange(len(best)), best]
+        closest += np.einsum("ij,ij->i", x[rows], x[rows])
+        yield rows, best, np.maximum(closest, 0, out=closest)
+
+
+def nearest(x: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest center of each row, and the squared distance to it."""
+    labels = np.empty(len(x), dtype=np.intp)
+    closest = np.empty(len(x), dtype=np.float64)
+    for rows, best, distance in _nearest_by_slice(x, centers):
+        labels[rows], closest[rows] = best, distance
+    return labels, closest
 
 
 # --- Lloyd -------------------------------------------------------------------------
@@ -80,16 +86,25 @@ def lloyd_block(
     farthest from their centers (candidates for clusters left empty) and, with
     ``with_moments``, the block's row count, feature means and sums of squared
     deviations (for scikit-learn's tolerance, relative to the data's variance).
+    Everything is gathered while a slice of rows is in the CPU cache.
     """
     x = as_float(block, centers.dtype)
     w = row_weights(weights, len(x))
-    k = len(centers)
-    labels, closest = nearest(x, centers)
-    sums = np.zeros((k, x.shape[1]))
+    k, n_features = centers.shape
+    labels = np.empty(len(x), dtype=np.intp)
+    closest = np.empty(len(x))
+    sums = np.zeros((k, n_features))
     clusters = np.arange(k)
-    for rows in _row_slices(len(x)):
-        one_hot = (labels[rows, None] == clusters) * w[rows, None]
-        sums += one_hot.T @ x[rows]
+    # Moments around the block's first row, which keeps far-off data precise.
+    shift = x[0] if len(x) else np.zeros(n_features)
+    first, second = np.zeros(n_features), np.zeros(n_features)
+    for rows, best, distance in _nearest_by_slice(x, centers):
+        labels[rows], closest[rows] = best, distance
+        sums += ((best[:, None] == clusters) * w[rows, None]).T @ x[rows]
+        if with_moments:
+            shifted = x[rows] - shift
+            first += shifted.sum(axis=0)
+            second += np.einsum("ij,ij->j", shifted, shifted)
     out: dict[str, Any] = {
         "sums": sums,
         "counts": np.bincount(labels, weights=w, minlength=k),
@@ -98,31 +113,27 @@ def lloyd_block(
     far = np.argpartition(closest, -k)[-k:] if len(x) > k else np.arange(len(x))
     out["far_rows"], out["far_distances"] = x[far], closest[far]
     if with_moments:
-        out["moments"] = feature_moments(x)
+        n = max(len(x), 1)
+        out["moments"] = (len(x), shift + first / n, second - first**2 / n)
     return out
 
 
-def feature_moments(x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """Row count, feature means and sums of squared deviations of one block."""
-    if not np.isfinite(x).all():
-        raise ValueError(
-            "KMeans.fit: X contains NaN or infinity. Remove or impute those "
-            "values (for example with SimpleImputer) before clustering."
-        )
-    if not len(x):
-        return 0, np.zeros(x.shape[1]), np.zeros(x.shape[1])
-    mean = x.mean(axis=0, dtype=np.float64)
-    deviations = x - mean
-    return len(x), mean, np.einsum("ij,ij->j", deviations, deviations)
-
-
 def merge_moments(parts: list[tuple[int, np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Per-feature variance of all rows from per-block moments (Chan et al.)."""
+    """Per-feature variance of all rows from per-block moments (Chan et al.).
+
+    Each part is a block's (row count, feature means, sums of squared
+    deviations). Raises when they are not finite: X held NaN or infinity.
+    """
     counts = np.array([p[0] for p in parts], dtype=np.float64)
     means = np.array([p[1] for p in parts])
     total = counts.sum()
     mean = counts @ means / total
     m2 = sum(p[2] for p in parts) + counts @ (means - mean) ** 2
+    if not np.isfinite(m2).all():
+        raise ValueError(
+            "KMeans.fit: X contains NaN or infinity. Remove or impute those "
+            "values (for example with SimpleImputer) before clustering."
+        )
     return m2 / total
 
 

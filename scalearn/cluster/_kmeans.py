@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 from typing import Any
 
@@ -18,6 +19,7 @@ from sklearn.base import (
 from sklearn.cluster import KMeans as SkKMeans
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController
 
 from scalearn.cluster import _blocks, _init
 from scalearn.preprocessing._base import numeric_array
@@ -37,6 +39,23 @@ INITS = ("k-means||", "k-means++", "random")
 ALGORITHMS = ("lloyd", "elkan", "full")
 # Rows per block when k-means|| runs on in-memory data (through dask's threads).
 IN_MEMORY_BLOCK_ROWS = 100_000
+_BLAS: ThreadpoolController | None = None
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """BLAS on one thread while blocks run in parallel on dask's threads.
+
+    The blocks are the parallelism; BLAS threads on top of them oversubscribe
+    the cores and make the small products of each slice of rows several times
+    slower. (Worker processes of a distributed cluster start with one BLAS
+    thread already.) The setting is global to the process, hence around a fit.
+    """
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    with _BLAS.limit(limits=1, user_api="blas"):
+        yield
 
 
 class KMeans(
@@ -149,8 +168,12 @@ class KMeans(
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> KMeans:
         """Compute the clusters: one pass over dask data per Lloyd iteration."""
         self._check_params()
-        if not is_dask(X):
-            return self._fit_in_memory(X, sample_weight)
+        with one_blas_thread():
+            if not is_dask(X):
+                return self._fit_in_memory(X, sample_weight)
+            return self._fit_dask(X, sample_weight)
+
+    def _fit_dask(self, X: Any, sample_weight: Any) -> KMeans:
         owner = f"{type(self).__name__}.fit"
         values = numeric_array(X, owner)
         dtype = values.dtype if values.dtype in (np.float32, np.float64) else np.float64

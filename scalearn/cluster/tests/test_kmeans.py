@@ -203,9 +203,13 @@ def test_kernels_match_brute_force():
     np.testing.assert_allclose(
         _blocks.squared_distances(x, centers), brute, rtol=1e-6, atol=1e-8
     )
-    parts = [_blocks.feature_moments(p) for p in (x[:7], x[7:5000], x[5000:])]
+    parts = [
+        _blocks.lloyd_block(p, None, centers, with_moments=True)["moments"]
+        for p in (x[:7], x[7:12_000], x[12_000:])
+    ]
     np.testing.assert_allclose(_blocks.merge_moments(parts), x.var(0), rtol=1e-10)
     step = _blocks.lloyd_block(x, None, centers, with_moments=False)
+    np.testing.assert_allclose(step["inertia"], brute.min(1).sum(), rtol=1e-10)
     for j in range(6):
         np.testing.assert_allclose(step["sums"][j], x[labels == j].sum(0))
     np.testing.assert_array_equal(step["counts"], np.bincount(labels, minlength=6))
