@@ -28,6 +28,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from scalearn.model_selection._best import DelegateToBest
+from scalearn.model_selection._checkpoint import Checkpoint
 from scalearn.model_selection._evaluate import (
     fit_on,
     insert_error_scores,
@@ -66,6 +67,7 @@ class BaseSearchCV(
         return_train_score: bool = False,
         cache_cv: bool = True,
         scheduler: Any = None,
+        checkpoint: Any = None,
     ) -> None:
         self.estimator = estimator
         self.scoring = scoring
@@ -78,6 +80,7 @@ class BaseSearchCV(
         self.return_train_score = return_train_score
         self.cache_cv = cache_cv
         self.scheduler = scheduler
+        self.checkpoint = checkpoint
 
     # -- what subclasses provide ---------------------------------------------
     @abstractmethod
@@ -199,7 +202,9 @@ class BaseSearchCV(
                 "from a smaller warm-started fit) where a fit-per-step search "
                 f"would do {plan.requested_fits}"
             )
-        out = compute_counting(records, groups_of, desc=self._owner, unit="candidate")
+        out = self._compute(
+            records, groups_of, configured_all, data, splits, fit_params
+        )
         report(out, self.error_score)
         self.multimetric_ = isinstance(out[0]["test_scores"], dict)
         if callable(self.scoring) and self.multimetric_:
@@ -217,6 +222,49 @@ class BaseSearchCV(
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_
         return self
+
+    def _compute(self, records, groups_of, configured_all, data, splits, fit_params):
+        """Compute the (candidate, fold) records; with a checkpoint, only new ones."""
+        if self.checkpoint is None:
+            return compute_counting(
+                records, groups_of, desc=self._owner, unit="candidate"
+            )
+        store = Checkpoint(
+            self.checkpoint,
+            data.X,
+            data.y,
+            splits,
+            self.scoring,
+            fit_params,
+            self.error_score,
+            self.return_train_score,
+        )
+        n_splits = len(splits)
+        keys = [
+            store.key(configured_all[groups_of[i]], i % n_splits)
+            for i in range(len(records))
+        ]
+        out = [store.load(key) for key in keys]
+        pending = [i for i, record in enumerate(out) if record is None]
+        if self.verbose > 0 and store.loaded:
+            print(
+                f"Resuming from {store.dir}: {store.loaded} of {len(records)} fits "
+                "already done"
+            )
+
+        def save(index: int, record: Any) -> None:
+            store.save(keys[pending[index]], record)
+
+        computed = compute_counting(
+            [records[i] for i in pending],
+            [groups_of[i] for i in pending],
+            desc=self._owner,
+            unit="candidate",
+            on_result=save,
+        )
+        for i, record in zip(pending, computed, strict=True):
+            out[i] = record
+        return out
 
     def _format_results(self, candidates: list[dict], n_splits: int, out: list):
         """``cv_results_`` with scikit-learn's keys, dtypes and rules."""
@@ -376,6 +424,11 @@ class GridSearchCV(BaseSearchCV):
     scheduler : str or Client, default=None
         A dask scheduler to run on (``"threads"``, ``"sync"``, a Client);
         default: the one dask is configured with.
+    checkpoint : str or path, default=None
+        A directory where each finished (candidate, fold) score is saved as
+        it arrives. Run the same search again after a crash or a kill and
+        only the unfinished fits are done (see
+        :mod:`scalearn.model_selection._checkpoint`).
 
     Attributes
     ----------
@@ -416,6 +469,7 @@ class GridSearchCV(BaseSearchCV):
         return_train_score: bool = False,
         cache_cv: bool = True,
         scheduler: Any = None,
+        checkpoint: Any = None,
     ) -> None:
         super().__init__(
             estimator,
@@ -429,6 +483,7 @@ class GridSearchCV(BaseSearchCV):
             return_train_score=return_train_score,
             cache_cv=cache_cv,
             scheduler=scheduler,
+            checkpoint=checkpoint,
         )
         self.param_grid = param_grid
 
@@ -452,7 +507,7 @@ class RandomizedSearchCV(BaseSearchCV):
     n_iter : int, default=10
     random_state : int, RandomState or None, default=None
     scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score,
-    return_train_score, cache_cv, scheduler
+    return_train_score, cache_cv, scheduler, checkpoint
         As in :class:`GridSearchCV`.
 
     Examples
@@ -487,6 +542,7 @@ class RandomizedSearchCV(BaseSearchCV):
         return_train_score: bool = False,
         cache_cv: bool = True,
         scheduler: Any = None,
+        checkpoint: Any = None,
     ) -> None:
         super().__init__(
             estimator,
@@ -500,6 +556,7 @@ class RandomizedSearchCV(BaseSearchCV):
             return_train_score=return_train_score,
             cache_cv=cache_cv,
             scheduler=scheduler,
+            checkpoint=checkpoint,
         )
         self.param_distributions = param_distributions
         self.n_iter = n_iter

@@ -91,21 +91,30 @@ def compute(*collections: Any, desc: str = "computing") -> tuple:
 
 
 def compute_counting(
-    items: list, groups: list, *, desc: str, unit: str = "item"
+    items: list,
+    groups: list,
+    *,
+    desc: str,
+    unit: str = "item",
+    on_result: Any = None,
 ) -> list:
     """Compute the ``items`` (delayed objects) on the active scheduler, in one graph.
 
     The bar ticks once a whole group is done: ``groups[i]`` names the group of
     ``items[i]`` (for a search: the candidate a fold's score belongs to), so the
     bar counts candidates rather than tasks. Results come back in ``items``' order.
+    ``on_result(i, value)``, if given, is called in this process as soon as
+    ``items[i]`` is computed (a search saves its checkpoint there).
     """
     remaining: dict = {}
     for group in groups:
         remaining[group] = remaining.get(group, 0) + 1
     bar = progress_bar(len(remaining), desc, unit)
 
-    def finished(indices: list[int]) -> None:
+    def finished(indices: list[int], value: Any = None) -> None:
         for index in indices:
+            if on_result is not None:
+                on_result(index, value)
             group = groups[index]
             remaining[group] -= 1
             if remaining[group] == 0:
@@ -121,7 +130,8 @@ def compute_counting(
             for future in as_completed(futures):
                 if future.status == "error":
                     future.result()  # raises the task's exception here
-                finished([index_of[id(future)]])
+                value = future.result() if on_result is not None else None
+                finished([index_of[id(future)]], value)
             return list(client.gather(futures))
         from dask.callbacks import Callback
 
@@ -133,7 +143,7 @@ def compute_counting(
         class _Ticks(Callback):
             def _posttask(self, key, result, dsk, state, worker_id) -> None:
                 if key in indices_of:
-                    finished(indices_of[key])
+                    finished(indices_of[key], result)
 
         with _Ticks():
             return list(dask.compute(*items))
