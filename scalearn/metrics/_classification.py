@@ -63,14 +63,28 @@ def label_pair_counts(
     return table.groupby(keys, sort=False, dropna=False)[[_WEIGHT, _COUNT]].sum()
 
 
+def _codes(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``labels`` and the label of each code.
+
+    Small integer ranges are their own codes (no hashing); anything else is
+    factorized.
+    """
+    if labels.dtype.kind in "iu" and labels.size:
+        low, high = int(labels.min()), int(labels.max())
+        if high - low <= 2 * labels.size + 1024:
+            return labels - low, np.arange(low, high + 1, dtype=labels.dtype)
+    codes, values = pd.factorize(labels, use_na_sentinel=False)
+    return codes, np.asarray(values)
+
+
 def _pair_counts_1d(
     t: np.ndarray, p: np.ndarray, weights: np.ndarray | None
 ) -> pd.DataFrame:
     """The pair table of 1-D labels by hashing each side once and counting codes
 
     (several times faster than a two-key groupby)."""
-    t_codes, t_values = pd.factorize(t, use_na_sentinel=False)
-    p_codes, p_values = pd.factorize(p, use_na_sentinel=False)
+    t_codes, t_values = _codes(t)
+    p_codes, p_values = _codes(p)
     pairs = t_codes.astype(np.int64) * len(p_values) + p_codes
     if len(t_values) * len(p_values) > 4 * len(pairs) + 1024:  # many distinct
         codes, pairs = np.unique(pairs, return_inverse=True)
@@ -88,8 +102,8 @@ def _pair_counts_1d(
         counts, summed = counts[codes], summed[codes]
     index = pd.MultiIndex.from_arrays(
         [
-            np.asarray(t_values)[codes // len(p_values)],
-            np.asarray(p_values)[codes % len(p_values)],
+            t_values[codes // len(p_values)],
+            p_values[codes % len(p_values)],
         ]
     )
     return pd.DataFrame({_WEIGHT: summed, _COUNT: counts}, index=index)
