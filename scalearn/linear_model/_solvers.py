@@ -118,7 +118,9 @@ class BlockData:
             for i, (xb, yb) in enumerate(zip(self.x_blocks, self.y_blocks, strict=True))
         ]
         self.passes += 1
-        return list(dask.compute(*tasks))
+        # One block gains nothing from a thread pool but its overhead.
+        local = self.n_blocks == 1 and active_client() is None
+        return list(dask.compute(*tasks, scheduler="sync" if local else None))
 
 
 class Objective:
@@ -398,7 +400,7 @@ def solve(
     tol: float,
     options: dict,
 ) -> Result:
-    with _one_blas_thread_per_block(obj.data.n_blocks):
+    with _one_blas_thread():
         result = SOLVERS[name](obj, theta0, max_iter, tol, **options)
     return _warn_if_not_converged(name, result, max_iter)
 
@@ -407,17 +409,15 @@ _BLAS = None
 
 
 @contextlib.contextmanager
-def _one_blas_thread_per_block(n_blocks: int):
-    """BLAS on one thread while several blocks run in parallel on dask's threads.
+def _one_blas_thread():
+    """BLAS on one thread while solving: the row blocks are the parallelism.
 
-    The blocks are the parallelism; BLAS threads on top of them oversubscribe
-    the cores and make the small matrix-vector products several times slower.
-    BLAS's thread count is global to the process, hence around the whole solve.
+    BLAS threads on top of dask's oversubscribe the cores and make the small
+    matrix-vector products several times slower (and a small problem's solver
+    steps up to five times slower on a busy machine). BLAS's thread count is
+    global to the process, hence set around the whole solve.
     """
     global _BLAS
-    if n_blocks < 2:
-        yield
-        return
     if _BLAS is None:
         _BLAS = ThreadpoolController()
     with _BLAS.limit(limits=1, user_api="blas"):
