@@ -21,6 +21,16 @@ QUICK_ARGS = {
     "predict": ["--rows", "2000000", "--repeat", "3"],
     "incremental": ["--rows", "5000000"],
     "adaptive": ["--rows", "300000", "--block-rows", "10000"],
+    "preprocessing": [
+        "--rows",
+        "200000",
+        "--partition-rows",
+        "50000",
+        "--robust-rows",
+        "200000",
+        "--repeat",
+        "1",
+    ],
     "search": [
         "--samples",
         "2000",
@@ -43,6 +53,7 @@ SCRIPTS = {
     "incremental": "bench_incremental.py",
     "search": "bench_search.py",
     "adaptive": "bench_adaptive.py",
+    "preprocessing": "bench_preprocessing.py",
 }
 
 
