@@ -30,7 +30,6 @@ depend on timing.
 from __future__ import annotations
 
 import numbers
-import operator
 import os
 import sys
 import threading
@@ -38,7 +37,6 @@ import time
 import uuid
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +61,7 @@ from scalearn.utils._containers import (
     paired_row_blocks,
     to_row_blocks,
 )
-from scalearn.utils._executor import active_client
+from scalearn.utils._executor import active_client, get_task_pool, to_cluster
 from scalearn.utils._progress import progress_bar
 from scalearn.utils._tokenize import tokenize_estimator
 from scalearn.utils._validation import param_error
@@ -279,59 +277,6 @@ def _fit_and_score(
         "score_time": score_time,
         "n_samples": int(n_rows(X)),
     }
-
-
-class _LocalRunner:
-    """Models trained on a pool of local threads; results come back in order done."""
-
-    def __init__(self, n_threads: int) -> None:
-        self.pool = ThreadPoolExecutor(n_threads, "scalearn-search")
-        self.pending: dict = {}
-
-    def submit(self, ident: Any, fn: Any, model: Any, *args: Any) -> None:
-        self.pending[self.pool.submit(fn, model, *args)] = ident
-
-    def next_done(self) -> tuple[Any, Any, dict]:
-        done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
-        future = min(done, key=lambda f: _order_key(self.pending[f]))
-        ident = self.pending.pop(future)
-        model, record = future.result()
-        return ident, model, record
-
-    def gather(self, model: Any) -> Any:
-        return model
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _ClientRunner:
-    """Models live on the workers as futures; only the scores come back."""
-
-    def __init__(self, client: Any) -> None:
-        from distributed import as_completed
-
-        self.client = client
-        self.done = as_completed()
-        self.pending: dict = {}
-
-    def submit(self, ident: Any, fn: Any, model: Any, *args: Any) -> None:
-        both = self.client.submit(fn, model, *args, pure=False)
-        model_future = self.client.submit(operator.itemgetter(0), both, pure=False)
-        record = self.client.submit(operator.itemgetter(1), both, pure=False)
-        self.pending[record.key] = (ident, model_future)
-        self.done.add(record)
-
-    def next_done(self) -> tuple[Any, Any, dict]:
-        record = next(self.done)
-        ident, model_future = self.pending.pop(record.key)
-        return ident, model_future, record.result()
-
-    def gather(self, model: Any) -> Any:
-        return model.result() if hasattr(model, "result") else model
-
-    def close(self) -> None:
-        pass
 
 
 # -- the base class ----------------------------------------------------------------
@@ -550,7 +495,7 @@ class BaseIncrementalSearchCV(
         data = self._prepare(X, y, client)
         idents = list(candidates)
         policy = self._make_policy(idents)
-        runner = _LocalRunner(_n_threads()) if client is None else _ClientRunner(client)
+        runner = get_task_pool(_n_threads(), order=_order_key)
         try:
             models, info, history = self._loop(
                 runner, policy, candidates, data, scorer, fit_params, client
@@ -596,9 +541,9 @@ class BaseIncrementalSearchCV(
                     train_blocks, X_test, y_test
                 )
         else:
-            X_test, y_test = _to_cluster(client, [X_test, y_test])
+            X_test, y_test = to_cluster(client, [X_test, y_test])
             if not lazy:
-                train_blocks = [tuple(_to_cluster(client, b)) for b in train_blocks]
+                train_blocks = [tuple(to_cluster(client, b)) for b in train_blocks]
         n_train = n_rows(X_train)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         data = _Data(train_blocks, X_test, y_test, n_train, seed=seed)
@@ -786,18 +731,6 @@ class BaseIncrementalSearchCV(
         self.n_models_ = len(idents)
         self.n_splits_ = 1
         self.multimetric_ = False
-
-
-def _to_cluster(client: Any, values: list) -> list:
-    """Futures for ``values`` (dask objects computed there, the rest scattered)."""
-    lazy = [i for i, v in enumerate(values) if is_dask(v) or hasattr(v, "dask")]
-    local = [i for i, v in enumerate(values) if i not in lazy and v is not None]
-    out = list(values)
-    computed = client.compute([values[i] for i in lazy]) if lazy else []
-    scattered = client.scatter([values[i] for i in local]) if local else []
-    for i, future in zip(lazy + local, computed + scattered, strict=True):
-        out[i] = future
-    return out
 
 
 def _plateau(records: list[dict], patience: int, tol: float) -> bool:

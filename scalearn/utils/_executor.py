@@ -1,16 +1,21 @@
 """submit / compute / wait over a distributed Client when one is active, else locally.
 
 Sequential algorithms (``Incremental``'s chain of ``partial_fit`` calls) are
-written once against this interface. With a Client, blocks are computed on the
-workers and each step runs on a worker next to its block; without one, blocks
-are computed by dask's configured local scheduler in background threads while
-the steps run in the calling thread.
+written once against the executors; many concurrent chains (the models of an
+adaptive search) against the task pools, which run ``fn(state, *args) ->
+(state, result)`` steps and hand back results as they finish.
+
+With a Client, blocks are computed on the workers and each step runs on a
+worker next to its block; without one, blocks are computed by dask's
+configured local scheduler in background threads while the steps run in the
+calling thread.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import dask
@@ -94,3 +99,92 @@ class ClientExecutor:
 def get_executor(n_readers: int = 1) -> LocalExecutor | ClientExecutor:
     client = active_client()
     return LocalExecutor(n_readers) if client is None else ClientExecutor(client)
+
+
+class LocalTaskPool:
+    """Steps on a pool of local threads; results come back as they finish.
+
+    When several are done at once, the one first by ``order`` (of its tag)
+    comes first, so that a run's decisions do not depend on thread timing more
+    than they must.
+    """
+
+    def __init__(self, n_threads: int, order: Callable[[Any], Any] = id) -> None:
+        self.pool = ThreadPoolExecutor(n_threads, "scalearn-pool")
+        self.order = order
+        self.pending: dict = {}
+
+    def submit(self, tag: Any, fn: Callable, state: Any, *args: Any) -> None:
+        self.pending[self.pool.submit(fn, state, *args)] = tag
+
+    def next_done(self) -> tuple[Any, Any, Any]:
+        """``(tag, new state, result)`` of a finished step."""
+        done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+        future = min(done, key=lambda f: self.order(self.pending[f]))
+        tag = self.pending.pop(future)
+        state, result = future.result()
+        return tag, state, result
+
+    def gather(self, state: Any) -> Any:
+        return state
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ClientTaskPool:
+    """Steps on a distributed Client: states stay on the workers as futures.
+
+    Only each step's result (a small record) comes back; ``gather`` fetches a
+    state when it is wanted.
+    """
+
+    def __init__(self, client: Any, order: Callable[[Any], Any] = id) -> None:
+        from distributed import as_completed
+
+        self.client = client
+        self.done = as_completed()
+        self.pending: dict = {}
+
+    def submit(self, tag: Any, fn: Callable, state: Any, *args: Any) -> None:
+        both = self.client.submit(fn, state, *args, pure=False)
+        state_future = self.client.submit(operator.itemgetter(0), both, pure=False)
+        result = self.client.submit(operator.itemgetter(1), both, pure=False)
+        self.pending[result.key] = (tag, state_future)
+        self.done.add(result)
+
+    def next_done(self) -> tuple[Any, Any, Any]:
+        result = next(self.done)
+        tag, state_future = self.pending.pop(result.key)
+        return tag, state_future, result.result()
+
+    def gather(self, state: Any) -> Any:
+        return state.result() if hasattr(state, "result") else state
+
+    def close(self) -> None:
+        pass
+
+
+def get_task_pool(
+    n_threads: int, order: Callable[[Any], Any] = id
+) -> LocalTaskPool | ClientTaskPool:
+    """A pool on the active Client, or on ``n_threads`` local threads."""
+    client = active_client()
+    if client is None:
+        return LocalTaskPool(n_threads, order)
+    return ClientTaskPool(client, order)
+
+
+def to_cluster(client: Any, values: list) -> list:
+    """Futures for ``values``: dask objects computed there, the rest scattered.
+
+    None stays None.
+    """
+    lazy = [i for i, v in enumerate(values) if hasattr(v, "__dask_graph__")]
+    local = [i for i, v in enumerate(values) if i not in lazy and v is not None]
+    out = list(values)
+    computed = client.compute([values[i] for i in lazy]) if lazy else []
+    scattered = client.scatter([values[i] for i in local]) if local else []
+    for i, future in zip(lazy + local, computed + scattered, strict=True):
+        out[i] = future
+    return out
