@@ -21,6 +21,16 @@ QUICK_ARGS = {
     "predict": ["--rows", "2000000", "--repeat", "3"],
     "incremental": ["--rows", "5000000"],
     "adaptive": ["--rows", "300000", "--block-rows", "10000"],
+    "metrics": [
+        "--rows",
+        "200000",
+        "--chunk-rows",
+        "20000",
+        "--distance-rows",
+        "50000",
+        "--repeat",
+        "2",
+    ],
     "preprocessing": [
         "--rows",
         "200000",
@@ -54,6 +64,7 @@ SCRIPTS = {
     "search": "bench_search.py",
     "adaptive": "bench_adaptive.py",
     "preprocessing": "bench_preprocessing.py",
+    "metrics": "bench_metrics.py",
 }
 
 
