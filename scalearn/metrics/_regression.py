@@ -31,8 +31,8 @@ from scalearn.metrics._blocks import (
     sum_parts,
     tree_reduce,
 )
-from scalearn.preprocessing._data import block_moments, merge_moments
 from scalearn.utils._containers import stand_in
+from scalearn.utils._moments import block_moments, merge_moments
 
 # --- per-block kernels: pure numpy -------------------------------------------------
 
@@ -94,7 +94,9 @@ def deviation_moments(
     """Moments of y_true and of y_true - y_pred per output, the weighted sum of
     squared errors, and the row count of one block."""
     t, p, w = _as_columns(owner, y_true, y_pred, sample_weight)
-    moments = block_moments(np.concatenate([t, t - p], axis=1), w)
+    moments = block_moments(
+        np.concatenate([t, t - p], axis=1), w, owner=owner, fix="in y "
+    )
     weights = 1.0 if w is None else w
     return moments, (weights * (t - p) ** 2).sum(0), len(t)
 

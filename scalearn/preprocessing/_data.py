@@ -22,48 +22,13 @@ from scalearn.utils._containers import (
     map_rows,
     stand_in,
 )
+from scalearn.utils._moments import block_moments, merge_moments
 from scalearn.utils._validation import check_fitted_features, check_param
 
 _FLOAT_DTYPES = (np.float64, np.float32, np.float16)
 
 
 # --- per-block kernels: pure numpy ----------------------------------------------
-
-
-def block_moments(block: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Per-feature (count, mean, sum of squared deviations) of one block, NaN-aware.
-
-    Returns an array of shape (3, n_features); ``count`` is a sum of weights when
-    ``weights`` (shape (n, 1)) is given.
-    """
-    x = np.asarray(block, dtype=np.float64)
-    if np.isinf(x).any():
-        raise ValueError(
-            "StandardScaler.fit: X contains infinity. Replace infinite values "
-            "(for example with NaN, which the scaler ignores) before fitting."
-        )
-    present = ~np.isnan(x)
-    w = present if weights is None else present * np.asarray(weights, np.float64)
-    count = w.sum(axis=0, dtype=np.float64)
-    safe = np.where(count > 0, count, 1.0)
-    mean = np.einsum("ij,ij->j", np.where(present, x, 0.0), w) / safe
-    deviation = np.where(present, x - mean, 0.0)
-    m2 = np.einsum("ij,ij,ij->j", deviation, deviation, w)
-    return np.stack([count, mean, m2])
-
-
-def merge_moments(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge per-block moments (rows of count, mean, m2 repeated) exactly.
-
-    Uses the parallel form of Welford's update: the total sum of squared
-    deviations is the sum within blocks plus the spread of the block means.
-    """
-    counts, means, m2s = stacked[0::3], stacked[1::3], stacked[2::3]
-    count = counts.sum(axis=0)
-    safe = np.where(count > 0, count, 1.0)
-    mean = (counts * means).sum(axis=0) / safe
-    m2 = m2s.sum(axis=0) + (counts * (means - mean) ** 2).sum(axis=0)
-    return count, mean, m2
 
 
 def _scale_block(block: Any, mean: Any, scale: Any, inverse: bool) -> Any:

@@ -6,7 +6,7 @@ import pytest
 from sklearn.preprocessing import StandardScaler as SkStandardScaler
 
 from scalearn.preprocessing import StandardScaler
-from scalearn.preprocessing._data import block_moments, merge_moments
+from scalearn.utils._moments import block_moments, merge_moments
 
 ATTRIBUTES = ("mean_", "var_", "scale_", "n_samples_seen_")
 OPTIONS = [
