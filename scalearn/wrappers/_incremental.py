@@ -118,11 +118,18 @@ def _score_block(scorer: Any, model: Any, x: Any, y: Any, rows: int) -> float | 
 
 
 def _partial_fit_step(
-    state: _ChainState, block: tuple, plan: _Plan, scorer: Any, fit_params: dict
+    state: _ChainState,
+    block: tuple,
+    plan: _Plan,
+    scorer: Any,
+    fit_params: dict,
+    skip_empty: bool = False,
 ) -> _ChainState:
     x, y, block_params = block
     rows = x.shape[0] if hasattr(x, "shape") else len(np.asarray(x))
-    if rows == 0:  # an empty partition: scikit-learn rejects input without rows
+    if rows == 0 and skip_empty:
+        # An empty partition among others: scikit-learn rejects input without
+        # rows. In-memory input (one block) is left to raise scikit-learn's error.
         return state
     tally = state.tally
     if plan.score and scorer is not None and state.started:
@@ -526,7 +533,13 @@ class Incremental(ParallelPostFit):
                 read_next()  # read the next block while partial_fit runs on this one
             previous = current
             current = executor.submit(
-                _partial_fit_step, previous, block, plan, scorer, const_params
+                _partial_fit_step,
+                previous,
+                block,
+                plan,
+                scorer,
+                const_params,
+                len(blocks) > 1,
             )
             del block
             # Never run ahead of the chain: the previous step's block is freed first.
