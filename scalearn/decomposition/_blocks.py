@@ -1,0 +1,105 @@
+"""Per-block kernels of the decompositions: pure numpy, merged exactly.
+
+Each block reports its row count, its feature means and a *summary* of its rows
+around their own mean: the ``R`` factor of a QR decomposition (tall-skinny QR)
+or the scatter matrix ``(x - m)^T (x - m)``. Summaries of blocks merge into the
+summary of all the rows around the global mean, because the rows of a block,
+centered on the block's mean, are orthogonal to the constant vector:
+
+    sum_b (x_b - m)^T (x_b - m) = sum_b (x_b - m_b)^T (x_b - m_b)
+                                  + n_b (m_b - m)(m_b - m)^T
+
+so stacking each block's ``R_b`` with the row ``sqrt(n_b) (m_b - m)`` and taking
+one more QR gives the ``R`` factor of the centered data, in one pass over it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.utils.extmath import svd_flip
+
+
+def as_float64(block: Any) -> np.ndarray:
+    values = block.to_numpy() if hasattr(block, "to_numpy") else block
+    return np.asarray(values, dtype=np.float64)
+
+
+def block_summary(block: Any, kind: str, center: bool) -> tuple:
+    """(row count, feature means, summary) of one block.
+
+    The summary is the R factor (``kind="qr"``), the scatter matrix
+    (``"scatter"``) or its diagonal (``"moments"``). Without ``center`` it is of
+    the rows as they are (for truncated SVD); the means are reported either way.
+    """
+    x = as_float64(block)
+    n = len(x)
+    mean = x.mean(axis=0) if n else np.zeros(x.shape[1])
+    if not np.isfinite(mean).all():
+        raise ValueError(
+            "X contains NaN or infinity. Remove or impute those values (for "
+            "example with SimpleImputer) before the decomposition."
+        )
+    rows = x - mean if center else x
+    if kind == "qr":
+        return n, mean, np.linalg.qr(rows, mode="r")
+    if kind == "moments":
+        return n, mean, np.einsum("ij,ij->j", rows, rows)
+    return n, mean, rows.T @ rows
+
+
+def merge_summaries(
+    parts: list[tuple], kind: str, center: bool
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge block summaries: count, mean, per-feature variance (ddof=0), summary.
+
+    The summary is the ``R`` factor (``kind="qr"``) or the scatter matrix of all
+    rows, around the global mean when ``center``.
+    """
+    counts = np.array([p[0] for p in parts], dtype=np.float64)
+    means = np.stack([p[1] for p in parts])
+    n = counts.sum()
+    mean = counts @ means / n
+    shifts = np.sqrt(counts)[:, None] * (means - mean)
+    if kind == "qr":
+        pieces = [p[2] for p in parts]
+        if center:
+            pieces.append(shifts)
+        summary = np.linalg.qr(np.concatenate(pieces), mode="r")
+        scatter_diag = (summary**2).sum(axis=0)
+    elif kind == "moments":
+        summary = sum(p[2] for p in parts)
+        if center:
+            summary = summary + (shifts**2).sum(axis=0)
+        scatter_diag = summary
+    else:
+        summary = sum(p[2] for p in parts)
+        if center:
+            summary = summary + shifts.T @ shifts
+        scatter_diag = np.diag(summary).copy()
+    # Per-feature variance around the mean, for the explained variance ratios.
+    variance = scatter_diag / n if center else scatter_diag / n - mean**2
+    return int(n), mean, np.maximum(variance, 0), summary
+
+
+def spectrum(summary: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Singular values (descending) and right singular vectors of the data.
+
+    The vectors' signs follow scikit-learn's rule for PCA (``svd_flip`` with
+    ``u_based_decision=False``): the largest entry of each vector is positive.
+    """
+    if kind == "qr":
+        _, singular, vt = np.linalg.svd(summary, full_matrices=False)
+    else:
+        eigenvalues, vectors = np.linalg.eigh(summary)
+        order = np.argsort(eigenvalues)[::-1]
+        singular = np.sqrt(np.maximum(eigenvalues[order], 0))
+        vt = vectors[:, order].T
+    return spectrum_flip(singular, vt)
+
+
+def spectrum_flip(singular: np.ndarray, vt: np.ndarray) -> tuple:
+    """scikit-learn's signs: the largest entry of each right vector is positive."""
+    _, vt = svd_flip(None, vt, u_based_decision=False)
+    return singular, vt
