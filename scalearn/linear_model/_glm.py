@@ -40,13 +40,13 @@ from scalearn.linear_model._solvers import (
     fits_in_memory,
     solve,
 )
+from scalearn.preprocessing._base import numeric_array
 from scalearn.utils._containers import (
     align_y,
     is_dask,
     is_dask_frame,
     map_rows,
     stand_in,
-    whole_rows,
 )
 from scalearn.utils._scoring import score_collection
 from scalearn.utils._validation import check_fitted_features, check_param
@@ -123,6 +123,9 @@ class _GLMBase(BaseEstimator):
     def _solver_name(self) -> str:
         return self.solver
 
+    def _max_iter(self) -> int:
+        return self.max_iter
+
     def _check_params(self) -> None:
         owner = type(self).__name__
         solver = self._solver_name()
@@ -138,7 +141,7 @@ class _GLMBase(BaseEstimator):
             owner,
             "max_iter",
             self.max_iter,
-            isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1,
+            isinstance(self._max_iter(), numbers.Integral) and self._max_iter() >= 1,
             "an int >= 1",
         )
         check_param(
@@ -195,7 +198,8 @@ class _GLMBase(BaseEstimator):
                 "objective; use 'lbfgs', or an 'l2' penalty."
             )
         theta0 = self._initial_theta(spec, summary)
-        result = solve(solver, objective, theta0, self.max_iter, self.tol, options)
+        max_iter = self._max_iter()
+        result = solve(solver, objective, theta0, max_iter, self.tol, options)
         self.n_passes_ = data.passes
         self._set_coefficients(result, spec)
         return self
@@ -352,31 +356,18 @@ def _blocks_of(A: np.ndarray, rows: int) -> da.Array:
 
 def _numeric_dask(X: Any, owner: str) -> da.Array:
     """A dask ``X`` as a 2-D float64 dask array with whole rows, checked lazily."""
-    if is_dask_frame(X):
-        if X.ndim != 2:
-            raise ValueError(
-                f"{owner}: expected a 2-D dask DataFrame, got a dask Series. "
-                "Use series.to_frame()."
-            )
-        bad = [c for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
-        if bad:
-            raise ValueError(
-                f"{owner}: columns {bad} are not numeric. Encode them first "
-                "(for example with OneHotEncoder in a ColumnTransformer)."
-            )
-        # float64 first, so that nullable and extension dtypes convert cleanly.
-        X = X.astype(np.float64).to_dask_array()
-    if X.ndim != 2:
-        raise ValueError(
-            f"{owner}: expected a 2-D array, got {X.ndim}-D with shape {X.shape}. "
-            "Reshape with X.reshape(-1, 1) for a single feature."
-        )
-    if X.dtype.kind not in "biuf":
-        raise ValueError(
-            f"{owner}: X has dtype {X.dtype!r}; a numeric dtype is required. "
-            "Convert with X.astype(float)."
-        )
-    return whole_rows(X).astype(np.float64)
+    return numeric_array(X, owner).astype(np.float64)
+
+
+def check_l1_ratio(owner: str, value: Any) -> None:
+    check_param(
+        owner,
+        "l1_ratio",
+        value,
+        isinstance(value, numbers.Real) and 0 <= value <= 1,
+        "a float in [0, 1]",
+        "0 is a pure L2 penalty, 1 a pure L1 penalty.",
+    )
 
 
 class _DaskMLParams(_GLMBase):
@@ -433,13 +424,7 @@ class _DaskMLParams(_GLMBase):
             "a float > 0",
             "Use penalty=None (or C=np.inf) for no penalty.",
         )
-        check_param(
-            owner,
-            "l1_ratio",
-            self.l1_ratio,
-            isinstance(self.l1_ratio, numbers.Real) and 0 <= self.l1_ratio <= 1,
-            "a float in [0, 1]",
-        )
+        check_l1_ratio(owner, self.l1_ratio)
         check_param(
             owner,
             "dual",

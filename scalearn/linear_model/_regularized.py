@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import numbers
 
-from scalearn.linear_model._glm import _GLMBase, _LinearRegressorMixin
+from scalearn.linear_model._glm import (
+    _GLMBase,
+    _LinearRegressorMixin,
+    check_l1_ratio,
+)
 from scalearn.linear_model._solvers import Penalty
 from scalearn.utils._validation import check_param
 
@@ -26,6 +30,29 @@ class _AlphaRegressor(_LinearRegressorMixin, _GLMBase):
     """scikit-learn's ``alpha`` convention; ``solver="auto"`` picks per penalty."""
 
     _auto_solver = "lbfgs"
+    _default_max_iter = 1000
+
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        *,
+        fit_intercept: bool = True,
+        max_iter: int | None = None,
+        tol: float = 1e-4,
+        solver: str = "auto",
+        warm_start: bool = False,
+        solver_kwargs: dict | None = None,
+    ) -> None:
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.warm_start = warm_start
+        self.solver_kwargs = solver_kwargs
+
+    def _max_iter(self) -> int:
+        return self._default_max_iter if self.max_iter is None else self.max_iter
 
     def _solver_name(self) -> str:
         return self._auto_solver if self.solver == "auto" else self.solver
@@ -53,7 +80,8 @@ class Ridge(_AlphaRegressor):
     ----------
     alpha : float, default=1.0
     fit_intercept : bool, default=True
-    max_iter : int, default=100
+    max_iter : int, default=None
+        None means 100 (Newton needs two on this quadratic objective).
     tol : float, default=1e-4
     solver : {"auto", "lbfgs", "newton", "proximal_grad", "admm"}, default="auto"
     warm_start : bool, default=False
@@ -70,25 +98,7 @@ class Ridge(_AlphaRegressor):
     """
 
     _auto_solver = "newton"
-
-    def __init__(
-        self,
-        alpha: float = 1.0,
-        *,
-        fit_intercept: bool = True,
-        max_iter: int = 100,
-        tol: float = 1e-4,
-        solver: str = "auto",
-        warm_start: bool = False,
-        solver_kwargs: dict | None = None,
-    ) -> None:
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.solver = solver
-        self.warm_start = warm_start
-        self.solver_kwargs = solver_kwargs
+    _default_max_iter = 100
 
     def _penalty(self, n_samples: int) -> Penalty:
         return Penalty(l2=2.0 * self.alpha / n_samples)
@@ -118,7 +128,8 @@ class ElasticNet(_L1Regressor):
     alpha : float, default=1.0
     l1_ratio : float, default=0.5
     fit_intercept : bool, default=True
-    max_iter : int, default=1000
+    max_iter : int, default=None
+        None means 1000, scikit-learn's default.
     tol : float, default=1e-4
     solver : {"auto", "lbfgs", "proximal_grad", "admm"}, default="auto"
     warm_start : bool, default=False
@@ -141,7 +152,7 @@ class ElasticNet(_L1Regressor):
         *,
         l1_ratio: float = 0.5,
         fit_intercept: bool = True,
-        max_iter: int = 1000,
+        max_iter: int | None = None,
         tol: float = 1e-4,
         solver: str = "auto",
         warm_start: bool = False,
@@ -158,13 +169,7 @@ class ElasticNet(_L1Regressor):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_param(
-            type(self).__name__,
-            "l1_ratio",
-            self.l1_ratio,
-            isinstance(self.l1_ratio, numbers.Real) and 0 <= self.l1_ratio <= 1,
-            "a float in [0, 1]",
-        )
+        check_l1_ratio(type(self).__name__, self.l1_ratio)
 
     def _l1_share(self) -> float:
         return self.l1_ratio
@@ -184,25 +189,6 @@ class Lasso(_L1Regressor):
     >>> Lasso(alpha=0.1, tol=1e-8).fit(X, [0.0, 1.0, 2.0]).coef_.round(3)
     array([0.85, 0.  ])
     """
-
-    def __init__(
-        self,
-        alpha: float = 1.0,
-        *,
-        fit_intercept: bool = True,
-        max_iter: int = 1000,
-        tol: float = 1e-4,
-        solver: str = "auto",
-        warm_start: bool = False,
-        solver_kwargs: dict | None = None,
-    ) -> None:
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.solver = solver
-        self.warm_start = warm_start
-        self.solver_kwargs = solver_kwargs
 
     def _l1_share(self) -> float:
         return 1.0
