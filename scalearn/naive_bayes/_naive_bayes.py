@@ -10,13 +10,13 @@ from sklearn import naive_bayes as sk_naive_bayes
 from sklearn.utils.validation import check_is_fitted
 
 from scalearn.preprocessing._base import numeric_array
-from scalearn.preprocessing._data import block_moments, merge_moments
 from scalearn.utils._containers import (
     align_y,
     is_dask,
     is_dask_frame,
     paired_row_blocks,
 )
+from scalearn.utils._moments import block_moments, merge_moments
 from scalearn.utils._progress import compute
 from scalearn.wrappers._parallel_post_fit import post_fit_view
 
