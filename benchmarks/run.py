@@ -21,6 +21,17 @@ QUICK_ARGS = {
     "predict": ["--rows", "2000000", "--repeat", "3"],
     "incremental": ["--rows", "5000000"],
     "adaptive": ["--rows", "300000", "--block-rows", "10000"],
+    "cluster": ["--rows", "500000", "--block-rows", "100000", "--repeat", "2"],
+    "sgd_averaging": [
+        "--rows",
+        "200000",
+        "--test-rows",
+        "50000",
+        "--block-rows",
+        "25000",
+        "--repeat",
+        "2",
+    ],
     "metrics": [
         "--rows",
         "200000",
@@ -65,6 +76,8 @@ SCRIPTS = {
     "adaptive": "bench_adaptive.py",
     "preprocessing": "bench_preprocessing.py",
     "metrics": "bench_metrics.py",
+    "cluster": "bench_cluster.py",
+    "sgd_averaging": "bench_sgd_averaging.py",
 }
 
 
