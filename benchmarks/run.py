@@ -32,6 +32,7 @@ QUICK_ARGS = {
         "--repeat",
         "2",
     ],
+    "cli_predict": ["--rows", "2000000"],
     "metrics": [
         "--rows",
         "200000",
@@ -76,6 +77,7 @@ SCRIPTS = {
     "adaptive": "bench_adaptive.py",
     "preprocessing": "bench_preprocessing.py",
     "metrics": "bench_metrics.py",
+    "cli_predict": "bench_cli_predict.py",
     "cluster": "bench_cluster.py",
     "sgd_averaging": "bench_sgd_averaging.py",
 }

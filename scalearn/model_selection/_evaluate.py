@@ -60,8 +60,8 @@ def materialize(X: Any, y: Any, groups: Any = None) -> Data:
     if not (is_dask(X) or is_dask(y)):
         # Sent to the cluster once, fetched once by each worker that needs it,
         # instead of travelling inside the task graph.
-        X_future = client.scatter(X)
-        y_future = None if y is None else client.scatter(y)
+        X_future = client.scatter(X, broadcast=True)
+        y_future = None if y is None else client.scatter(y, broadcast=True)
         return Data(X_future, y_future, X, y, groups, n_rows(X))
     if y is None:
         X_future, y_future, y_local = client.compute(X), None, None

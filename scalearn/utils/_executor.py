@@ -184,7 +184,10 @@ def to_cluster(client: Any, values: list) -> list:
     local = [i for i, v in enumerate(values) if i not in lazy and v is not None]
     out = list(values)
     computed = client.compute([values[i] for i in lazy]) if lazy else []
-    scattered = client.scatter([values[i] for i in local]) if local else []
+    # On every worker: a worker lost later must not take the only copy with it.
+    scattered = (
+        client.scatter([values[i] for i in local], broadcast=True) if local else []
+    )
     for i, future in zip(lazy + local, computed + scattered, strict=True):
         out[i] = future
     return out
