@@ -48,7 +48,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from scalearn.model_selection._best import DelegateToBest
@@ -338,16 +338,6 @@ class BaseIncrementalSearchCV(
         """Hook run after the loop (Hyperband adds its metadata)."""
 
     # -- scikit-learn conventions -------------------------------------------------
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.transformer_tags = inner.transformer_tags
-        tags.target_tags = inner.target_tags
-        return tags
-
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "cv_results_")
 

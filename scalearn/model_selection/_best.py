@@ -11,6 +11,7 @@ from abc import abstractmethod
 from typing import Any
 
 import numpy as np
+from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -48,6 +49,20 @@ class DelegateToBest:
     @abstractmethod
     def _refit_scorer(self) -> Any:
         """The scorer of the metric the best estimator was chosen by."""
+
+    def __sklearn_tags__(self):
+        """The wrapped estimator's kind and input tags, as scikit-learn's searches."""
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.transformer_tags = inner.transformer_tags
+        tags.target_tags = inner.target_tags
+        tags.input_tags.pairwise = inner.input_tags.pairwise
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.array_api_support = inner.array_api_support
+        return tags
 
     def _view(self) -> Any:
         from scalearn.wrappers._parallel_post_fit import post_fit_view

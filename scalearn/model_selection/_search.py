@@ -24,7 +24,6 @@ from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, ParameterSampler
-from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from scalearn.model_selection._best import DelegateToBest
@@ -86,20 +85,6 @@ class BaseSearchCV(
     @abstractmethod
     def _candidates(self) -> list[dict]:
         """The parameter settings to try, in ``cv_results_`` order."""
-
-    # -- scikit-learn conventions ----------------------------------------------
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.transformer_tags = inner.transformer_tags
-        tags.target_tags = inner.target_tags
-        tags.input_tags.pairwise = inner.input_tags.pairwise
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.array_api_support = inner.array_api_support
-        return tags
 
     def _check_params(self) -> None:
         """Validate what can be checked before any data."""
