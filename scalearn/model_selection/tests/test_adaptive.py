@@ -429,9 +429,9 @@ def test_clear_errors(problem):
     # Blocks too small to keep training rows after the hold-out.
     tiny = da.from_array(problem[0][:20], chunks=1)
     with pytest.raises(ValueError, match="blocks"):
-        IncrementalSearchCV(sgd(), SPACE, n_initial_parameters=2, test_size=0.5).fit(
-            tiny, da.from_array(problem[1][:20], chunks=1), classes=[0, 1]
-        )
+        IncrementalSearchCV(
+            sgd(), SPACE, n_initial_parameters=2, test_size=0.5, random_state=0
+        ).fit(tiny, da.from_array(problem[1][:20], chunks=1), classes=[0, 1])
     # A first rung too small to hold a single row.
     with pytest.raises(ValueError, match=r"sample .* is empty"):
         SuccessiveHalvingSearchCV(
@@ -439,8 +439,9 @@ def test_clear_errors(problem):
             {"max_depth": [1, 2, 3]},
             n_initial_parameters="grid",
             n_initial_iter=1,
-            max_iter=10_000,
+            max_iter=10_000_000,
             resource="n_samples",
+            random_state=0,
         ).fit(*problem)
 
 
