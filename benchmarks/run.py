@@ -33,6 +33,15 @@ QUICK_ARGS = {
         "2",
     ],
     "cli_predict": ["--rows", "2000000"],
+    "linear": [
+        "--rows",
+        "200000",
+        "--chunk-rows",
+        "25000",
+        "--repeat",
+        "2",
+        "--no-admm",
+    ],
     "metrics": [
         "--rows",
         "200000",
@@ -78,6 +87,7 @@ SCRIPTS = {
     "preprocessing": "bench_preprocessing.py",
     "metrics": "bench_metrics.py",
     "cli_predict": "bench_cli_predict.py",
+    "linear": "bench_linear.py",
     "cluster": "bench_cluster.py",
     "sgd_averaging": "bench_sgd_averaging.py",
 }
