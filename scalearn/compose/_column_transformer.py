@@ -106,7 +106,12 @@ class _DaskFitProxy(TransformerMixin, BaseEstimator):
         return _output_stand_in(self.fitted_, selected, n=len(X))
 
     def transform(self, X: Any) -> Any:  # pragma: no cover - never called
-        raise NotImplementedError
+        # scikit-learn's fit checks that every part has transform; only
+        # fit_transform is called on a proxy, which is swapped out after fit.
+        raise RuntimeError(
+            "ColumnTransformer: a fit-time proxy was asked to transform; this is a "
+            "bug in scalearn, please report it."
+        )
 
     def get_feature_names_out(self, input_features: Any = None) -> Any:
         return self.fitted_.get_feature_names_out(input_features)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 import uuid
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 import dask
@@ -99,7 +100,7 @@ def _float_block(y: np.ndarray) -> np.ndarray:
 # --- the shared machinery ---------------------------------------------------------
 
 
-class _GLMBase(BaseEstimator):
+class _GLMBase(BaseEstimator, metaclass=ABCMeta):
     """Validation, data preparation, solver call and predictions shared by all."""
 
     _family = "normal"
@@ -107,8 +108,9 @@ class _GLMBase(BaseEstimator):
 
     # -- subclasses: the penalty in the normalized objective and the solver --
 
+    @abstractmethod
     def _penalty(self, n_samples: int) -> Penalty:
-        raise NotImplementedError
+        """The penalty of the objective divided by ``n_samples``."""
 
     def _solver_name(self) -> str:
         return self.solver

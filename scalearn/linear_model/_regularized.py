@@ -16,6 +16,7 @@ normalized objective, not scikit-learn's duality gap.
 from __future__ import annotations
 
 import numbers
+from abc import abstractmethod
 
 from scalearn.linear_model._glm import (
     _GLMBase,
@@ -107,8 +108,9 @@ class Ridge(_AlphaRegressor):
 class _L1Regressor(_AlphaRegressor):
     """The elastic-net objective; subclasses say how much of it is L1."""
 
+    @abstractmethod
     def _l1_share(self) -> float:
-        raise NotImplementedError
+        """The fraction of the penalty that is L1."""
 
     def _penalty(self, n_samples: int) -> Penalty:
         share = self._l1_share()

@@ -59,6 +59,7 @@ from scalearn.utils._containers import (
     n_blocks,
     n_rows,
     paired_row_blocks,
+    take_rows,
     to_row_blocks,
 )
 from scalearn.utils._executor import active_client, get_task_pool, to_cluster
@@ -168,8 +169,6 @@ def _rows_below(X: Any, y: Any, fraction: float, seed: int, block: int) -> tuple
     """
     keys = np.random.default_rng([seed, block]).random(int(n_rows(X)))
     keep = np.flatnonzero(keys < fraction)
-    from scalearn.utils._containers import take_rows
-
     return take_rows(X, keep), None if y is None else take_rows(y, keep)
 
 
@@ -515,13 +514,13 @@ class BaseIncrementalSearchCV(
             ) from exc
         X_train, X_test = parts[0], parts[1]
         y_train, y_test = (None, None) if y is None else (parts[2], parts[3])
-        train_blocks = paired_row_blocks(X_train, y_train, owner=owner)
+        paired = paired_row_blocks(X_train, y_train, owner=owner)
         if is_dask(X_test):  # as Delayed, like the blocks: one graph, one read
             X_test = dask.delayed(_concat_rows)(to_row_blocks(X_test))
             if y_test is not None:
                 y_test = dask.delayed(_concat_rows)(to_row_blocks(y_test))
-        order = check_random_state(self.random_state).permutation(len(train_blocks))
-        train_blocks = [train_blocks[i] for i in order]
+        order = check_random_state(self.random_state).permutation(len(paired))
+        train_blocks = [paired[i] for i in order]
         lazy = self._resource == "n_samples"
         if client is None:
             if lazy:
@@ -538,7 +537,7 @@ class BaseIncrementalSearchCV(
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         data = _Data(train_blocks, X_test, y_test, n_train, seed=seed)
         if lazy:
-            data.blocks = paired_row_blocks(X_train, y_train, owner=owner)
+            data.blocks = paired  # sampled lazily, in the data's own order
         else:
             self._check_blocks(data, client)
         return data

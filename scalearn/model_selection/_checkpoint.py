@@ -46,7 +46,9 @@ class Checkpoint:
                 record = pickle.load(f)
         except FileNotFoundError:
             return None
-        except (EOFError, pickle.UnpicklingError):  # cannot happen via save()
+        except (EOFError, pickle.UnpicklingError):
+            # save() renames whole files into place, so only a damaged disk
+            # gets here: the record is recomputed, as if it were missing.
             return None
         self.loaded += 1
         return record

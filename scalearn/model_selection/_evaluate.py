@@ -20,7 +20,7 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import check_cv
 
 from scalearn.utils._containers import is_dask, n_rows
-from scalearn.utils._executor import active_client
+from scalearn.utils._executor import active_client, to_cluster
 
 
 @dataclass
@@ -58,10 +58,9 @@ def materialize(X: Any, y: Any, groups: Any = None) -> Data:
     if is_dask(groups):  # one column, needed here by the splitter
         groups = np.asarray(groups.compute())
     if not (is_dask(X) or is_dask(y)):
-        # Sent to the cluster once, fetched once by each worker that needs it,
-        # instead of travelling inside the task graph.
-        X_future = client.scatter(X, broadcast=True)
-        y_future = None if y is None else client.scatter(y, broadcast=True)
+        # Sent to every worker once instead of travelling inside the task graph;
+        # a lost worker does not take the only copy with it.
+        X_future, y_future = to_cluster(client, [X, y])
         return Data(X_future, y_future, X, y, groups, n_rows(X))
     if y is None:
         X_future, y_future, y_local = client.compute(X), None, None

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from sklearn.model_selection import ParameterSampler
 from sklearn.utils import check_random_state
 
@@ -274,12 +275,9 @@ class HyperbandSearchCV(BaseIncrementalSearchCV):
         for ident, records in info.items():
             for record in records:
                 record["bracket"] = self._bracket_of(ident)
-        self.cv_results_["bracket"] = [
-            self._bracket_of(i) for i in self.cv_results_["model_id"]
-        ]
-        import numpy as np
-
-        self.cv_results_["bracket"] = np.array(self.cv_results_["bracket"])
+        self.cv_results_["bracket"] = np.array(
+            [self._bracket_of(i) for i in self.cv_results_["model_id"]]
+        )
         described = []
         for bracket in self._brackets():
             mine = [i for i in info if self._bracket_of(i) == bracket["bracket"]]
