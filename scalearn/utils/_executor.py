@@ -185,8 +185,12 @@ def to_cluster(client: Any, values: list) -> list:
     out = list(values)
     computed = client.compute([values[i] for i in lazy]) if lazy else []
     # On every worker: a worker lost later must not take the only copy with it.
+    # Fresh keys: a content-hashed key can collide with the same data of an
+    # earlier call whose futures are still being released, and hang the scatter.
     scattered = (
-        client.scatter([values[i] for i in local], broadcast=True) if local else []
+        client.scatter([values[i] for i in local], broadcast=True, hash=False)
+        if local
+        else []
     )
     for i, future in zip(lazy + local, computed + scattered, strict=True):
         out[i] = future
