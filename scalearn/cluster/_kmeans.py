@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 from typing import Any
 
@@ -19,10 +18,8 @@ from sklearn.base import (
 from sklearn.cluster import KMeans as SkKMeans
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController
 
 from scalearn.cluster import _blocks, _init
-from scalearn.preprocessing._base import numeric_array
 from scalearn.utils._containers import (
     align_y,
     is_dask,
@@ -31,31 +28,15 @@ from scalearn.utils._containers import (
     paired_row_blocks,
     stand_in,
 )
+from scalearn.utils._executor import one_blas_thread
 from scalearn.utils._progress import compute
 from scalearn.utils._sklearn_compat import set_transform_output, transform_output
-from scalearn.utils._validation import check_fitted_features, check_param
+from scalearn.utils._validation import check_fitted_features, check_param, numeric_array
 
 INITS = ("k-means||", "k-means++", "random")
 ALGORITHMS = ("lloyd", "elkan", "full")
 # Rows per block when k-means|| runs on in-memory data (through dask's threads).
 IN_MEMORY_BLOCK_ROWS = 100_000
-_BLAS: ThreadpoolController | None = None
-
-
-@contextlib.contextmanager
-def one_blas_thread():
-    """BLAS on one thread while blocks run in parallel on dask's threads.
-
-    The blocks are the parallelism; BLAS threads on top of them oversubscribe
-    the cores and make the small products of each slice of rows several times
-    slower. (Worker processes of a distributed cluster start with one BLAS
-    thread already.) The setting is global to the process, hence around a fit.
-    """
-    global _BLAS
-    if _BLAS is None:
-        _BLAS = ThreadpoolController()
-    with _BLAS.limit(limits=1, user_api="blas"):
-        yield
 
 
 class KMeans(

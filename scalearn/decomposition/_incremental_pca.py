@@ -14,7 +14,6 @@ from scalearn.decomposition._blocks import as_float64
 from scalearn.preprocessing._base import (
     DaskTransformerMixin,
     forget_fit,
-    numeric_array,
 )
 from scalearn.utils._containers import (
     block_lengths,
@@ -23,7 +22,7 @@ from scalearn.utils._containers import (
     to_row_blocks,
 )
 from scalearn.utils._progress import compute
-from scalearn.utils._validation import check_fitted_features
+from scalearn.utils._validation import check_fitted_features, numeric_array
 
 
 def _fit_batches(

@@ -18,11 +18,10 @@ from scalearn.decomposition import _blocks
 from scalearn.preprocessing._base import (
     DaskTransformerMixin,
     forget_fit,
-    numeric_array,
 )
 from scalearn.utils._containers import is_dask, is_dask_frame, to_row_blocks
 from scalearn.utils._progress import compute
-from scalearn.utils._validation import param_error
+from scalearn.utils._validation import numeric_array, param_error
 
 # Above this many features, PCA's "auto" solver on dask is randomized, if asked
 # for few components (scikit-learn's own threshold for its covariance solver).

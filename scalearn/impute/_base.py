@@ -13,7 +13,6 @@ from sklearn.utils.validation import check_is_fitted
 from scalearn.preprocessing._base import (
     DaskTransformerMixin,
     forget_fit,
-    numeric_array,
     plain_dtype,
 )
 from scalearn.preprocessing._ranks import exact_percentiles
@@ -24,7 +23,7 @@ from scalearn.utils._containers import (
     stand_in,
     to_row_blocks,
 )
-from scalearn.utils._validation import param_error
+from scalearn.utils._validation import numeric_array, param_error
 
 # --- per-block kernels: pure numpy / pandas -----------------------------------------
 

@@ -41,7 +41,6 @@ from scalearn.linear_model._solvers import (
     fits_in_memory,
     solve,
 )
-from scalearn.preprocessing._base import numeric_array
 from scalearn.utils._containers import (
     align_y,
     is_dask,
@@ -50,7 +49,7 @@ from scalearn.utils._containers import (
     stand_in,
 )
 from scalearn.utils._scoring import score_collection
-from scalearn.utils._validation import check_fitted_features, check_param
+from scalearn.utils._validation import check_fitted_features, check_param, numeric_array
 
 # Solver options a user may pass in ``solver_kwargs``, besides ``persist``.
 SOLVER_OPTIONS = {

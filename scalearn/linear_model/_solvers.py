@@ -28,7 +28,6 @@ not re-read or re-convert the data.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import warnings
 from collections.abc import Callable
@@ -39,11 +38,10 @@ import dask.array as da
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import ThreadpoolController
 
 from scalearn.linear_model._families import Spec, block_eval
 from scalearn.utils._containers import to_row_blocks
-from scalearn.utils._executor import active_client
+from scalearn.utils._executor import active_client, one_blas_thread
 
 # Persist the data when it takes at most this share of the memory available.
 _PERSIST_SHARE = 0.5
@@ -400,25 +398,6 @@ def solve(
     tol: float,
     options: dict,
 ) -> Result:
-    with _one_blas_thread():
+    with one_blas_thread():
         result = SOLVERS[name](obj, theta0, max_iter, tol, **options)
     return _warn_if_not_converged(name, result, max_iter)
-
-
-_BLAS = None
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """BLAS on one thread while solving: the row blocks are the parallelism.
-
-    BLAS threads on top of dask's oversubscribe the cores and make the small
-    matrix-vector products several times slower (and a small problem's solver
-    steps up to five times slower on a busy machine). BLAS's thread count is
-    global to the process, hence set around the whole solve.
-    """
-    global _BLAS
-    if _BLAS is None:
-        _BLAS = ThreadpoolController()
-    with _BLAS.limit(limits=1, user_api="blas"):
-        yield

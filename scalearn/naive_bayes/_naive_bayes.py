@@ -9,7 +9,6 @@ import numpy as np
 from sklearn import naive_bayes as sk_naive_bayes
 from sklearn.utils.validation import check_is_fitted
 
-from scalearn.preprocessing._base import numeric_array
 from scalearn.utils._containers import (
     align_y,
     is_dask,
@@ -18,6 +17,7 @@ from scalearn.utils._containers import (
 )
 from scalearn.utils._moments import block_moments, merge_moments
 from scalearn.utils._progress import compute
+from scalearn.utils._validation import numeric_array
 from scalearn.wrappers._parallel_post_fit import post_fit_view
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import dask.array as da
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -23,7 +22,6 @@ from scalearn.utils._containers import (
     is_dask_frame,
     map_rows,
     stand_in,
-    whole_rows,
 )
 from scalearn.utils._sklearn_compat import set_transform_output, transform_output
 from scalearn.utils._validation import check_fitted_features, check_param
@@ -177,34 +175,6 @@ class DaskTransformerMixin:
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         """Fit, then transform: one pass to fit and a lazy transform for dask."""
         return self.fit(X, y, **fit_params).transform(X)
-
-
-def numeric_array(X: Any, owner: str) -> da.Array:
-    """Dask ``X`` as a 2-D numeric dask array with whole rows per block, lazily."""
-    if is_dask_frame(X):
-        if X.ndim != 2:
-            raise ValueError(
-                f"{owner}: expected a 2-D dask DataFrame, got a dask Series. "
-                "Use series.to_frame()."
-            )
-        bad = [c for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
-        if bad:
-            raise ValueError(
-                f"{owner}: columns {bad} are not numeric. Encode them first "
-                "(for example with OneHotEncoder in a ColumnTransformer)."
-            )
-        return X.to_dask_array()
-    if X.ndim != 2:
-        raise ValueError(
-            f"{owner}: expected a 2-D array, got {X.ndim}-D with shape {X.shape}. "
-            "Reshape with X.reshape(-1, 1) for a single feature."
-        )
-    if X.dtype.kind not in "biuf":
-        raise ValueError(
-            f"{owner}: X has dtype {X.dtype!r}; a numeric dtype is required. "
-            "Convert with X.astype(float)."
-        )
-    return whole_rows(X)
 
 
 def summary_like(X: Any, columns: Sequence[Any]) -> Any:

@@ -12,7 +12,6 @@ from sklearn import preprocessing as sk_preprocessing
 from scalearn.preprocessing._base import (
     DaskTransformerMixin,
     forget_fit,
-    numeric_array,
     summary_like,
 )
 from scalearn.utils._containers import (
@@ -23,7 +22,7 @@ from scalearn.utils._containers import (
     stand_in,
 )
 from scalearn.utils._moments import block_moments, merge_moments
-from scalearn.utils._validation import check_fitted_features, check_param
+from scalearn.utils._validation import check_fitted_features, check_param, numeric_array
 
 _FLOAT_DTYPES = (np.float64, np.float32, np.float16)
 

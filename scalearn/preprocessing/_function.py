@@ -14,7 +14,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from scalearn.preprocessing._base import (
     DaskTransformerMixin,
     forget_fit,
-    numeric_array,
 )
 from scalearn.utils._containers import (
     columns_of,
@@ -23,7 +22,7 @@ from scalearn.utils._containers import (
     n_features,
     stand_in,
 )
-from scalearn.utils._validation import check_fitted_features
+from scalearn.utils._validation import check_fitted_features, numeric_array
 
 
 class PolynomialFeatures(

@@ -13,7 +13,6 @@ from sklearn import preprocessing as sk_preprocessing
 from scalearn.preprocessing._base import (
     DaskTransformerMixin,
     forget_fit,
-    numeric_array,
 )
 from scalearn.preprocessing._ranks import (
     approximate_quantiles,
@@ -21,6 +20,7 @@ from scalearn.preprocessing._ranks import (
     sketch_columns,
 )
 from scalearn.utils._containers import is_dask, is_dask_frame, stand_in
+from scalearn.utils._validation import numeric_array
 
 
 def _float_dtype(dtype: np.dtype) -> np.dtype:

@@ -13,12 +13,14 @@ calling thread.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import dask
+from threadpoolctl import ThreadpoolController
 
 _LOCAL_SCHEDULERS = {"sync", "synchronous", "single-threaded", "threads", "threading"}
 _LOCAL_SCHEDULERS |= {"processes", "multiprocessing"}
@@ -195,3 +197,23 @@ def to_cluster(client: Any, values: list) -> list:
     for i, future in zip(lazy + local, computed + scattered, strict=True):
         out[i] = future
     return out
+
+
+_BLAS: ThreadpoolController | None = None
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """BLAS on one thread while row blocks run in parallel on dask's threads.
+
+    The blocks are the parallelism; BLAS threads on top of them oversubscribe
+    the cores and make the small products on each block several times slower
+    (worker processes of a distributed cluster start with one BLAS thread
+    already). BLAS's thread count is global to the process, hence set around a
+    whole fit or solve.
+    """
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    with _BLAS.limit(limits=1, user_api="blas"):
+        yield

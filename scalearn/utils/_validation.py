@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import dask.array as da
+import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from scalearn.utils._containers import columns_of, n_features
+from scalearn.utils._containers import (
+    columns_of,
+    is_dask_frame,
+    n_features,
+    whole_rows,
+)
 
 
 def param_error(
@@ -62,3 +69,31 @@ def check_fitted_features(owner: str, fitted: Any, X: Any) -> None:
             f"in fit {list(names)}. Select the fitted columns in that order: "
             "X[list(model.feature_names_in_)]."
         )
+
+
+def numeric_array(X: Any, owner: str) -> da.Array:
+    """Dask ``X`` as a 2-D numeric dask array with whole rows per block, lazily."""
+    if is_dask_frame(X):
+        if X.ndim != 2:
+            raise ValueError(
+                f"{owner}: expected a 2-D dask DataFrame, got a dask Series. "
+                "Use series.to_frame()."
+            )
+        bad = [c for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
+        if bad:
+            raise ValueError(
+                f"{owner}: columns {bad} are not numeric. Encode them first "
+                "(for example with OneHotEncoder in a ColumnTransformer)."
+            )
+        return X.to_dask_array()
+    if X.ndim != 2:
+        raise ValueError(
+            f"{owner}: expected a 2-D array, got {X.ndim}-D with shape {X.shape}. "
+            "Reshape with X.reshape(-1, 1) for a single feature."
+        )
+    if X.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{owner}: X has dtype {X.dtype!r}; a numeric dtype is required. "
+            "Convert with X.astype(float)."
+        )
+    return whole_rows(X)
