@@ -39,13 +39,90 @@ ALGORITHMS = ("lloyd", "elkan", "full")
 IN_MEMORY_BLOCK_ROWS = 100_000
 
 
-class KMeans(
+class CentersMixin(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     ClusterMixin,
     BaseEstimator,
     auto_wrap_output_keys=None,
 ):
+    """What a fitted k-means model does with its ``cluster_centers_``.
+
+    ``predict``, ``transform`` and ``set_output``, lazy and blockwise on dask
+    input, and ``score`` (the opposite of the inertia, one pass over dask data).
+    Shared by :class:`KMeans` and :class:`MiniBatchKMeans`.
+    """
+
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
+        """Fit, then return ``labels_`` (lazy for dask input)."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
+        """Fit, then return the distances to the centers (lazy for dask input)."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def predict(self, X: Any, sample_weight: Any = None) -> Any:
+        """Index of the nearest center of each row; lazy for dask input."""
+        return self._map(X, "predict", _blocks.predict_block)
+
+    def transform(self, X: Any) -> Any:
+        """Distances to the centers; lazy for dask input (a dask DataFrame for a
+        dask DataFrame, with columns ``kmeans0``, ``kmeans1``, ...)."""
+        out = self._map(X, "transform", _blocks.transform_block)
+        if is_dask(X) or transform_output(self) != "pandas":
+            return out
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(out, index=index, columns=self.get_feature_names_out())
+
+    def set_output(self, *, transform: str | None = None) -> Any:
+        """Choose what ``transform`` returns for in-memory input: "default" or
+        "pandas"; dask input keeps its own container."""
+        accepted = (None, "default", "pandas")
+        check_param(
+            type(self).__name__,
+            "transform",
+            transform,
+            transform in accepted,
+            f"one of {list(accepted)}",
+        )
+        set_transform_output(self, transform)
+        return self
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Opposite of the inertia of ``X`` (computed now for dask input)."""
+        check_is_fitted(self)
+        if not is_dask(X):
+            x = self._in_memory(X)
+            return -_blocks.inertia_block(x, sample_weight, self.cluster_centers_)
+        owner = f"{type(self).__name__}.score"
+        check_fitted_features(owner, self, X)
+        values = numeric_array(X, owner)
+        weights = None
+        if sample_weight is not None:
+            weights = align_y(values, sample_weight, owner=owner)
+        blocks = paired_row_blocks(values, weights, owner=owner)
+        return -sum_over_blocks(blocks, _blocks.inertia_block, self.cluster_centers_)
+
+    def _in_memory(self, X: Any) -> np.ndarray:
+        return validate_data(
+            self, X, reset=False, dtype=[np.float64, np.float32], order="C"
+        )
+
+    def _map(self, X: Any, method: str, kernel: Any) -> Any:
+        check_is_fitted(self)
+        centers = self.cluster_centers_
+        if not is_dask(X):
+            return kernel(self._in_memory(X), centers)
+        owner = f"{type(self).__name__}.{method}"
+        check_fitted_features(owner, self, X)
+        numeric_array(X, owner)
+        meta = kernel(stand_in(X), centers)
+        if is_dask_frame(X) and meta.ndim == 2:
+            meta = pd.DataFrame(meta, columns=self.get_feature_names_out())
+        return map_rows(X, kernel, centers, meta=meta)
+
+
+class KMeans(CentersMixin):
     """K-Means clustering, on numpy, pandas, dask arrays and dask DataFrames.
 
     dask-ml's ``KMeans`` (same parameters, scalable k-means|| initialisation by
@@ -160,7 +237,7 @@ class KMeans(
         dtype = values.dtype if values.dtype in (np.float32, np.float64) else np.float64
         n_rows = values.shape[0]
         if not np.isnan(n_rows) and n_rows < self.n_clusters:
-            raise _too_few_rows(n_rows, self.n_clusters)
+            raise too_few_rows(n_rows, self.n_clusters)
         weights = None
         if sample_weight is not None:
             weights = align_y(values, sample_weight, owner=owner)
@@ -181,14 +258,6 @@ class KMeans(
         self._n_features_out = self.n_clusters
         self.labels_ = self.predict(X)
         return self
-
-    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
-        """Fit, then return ``labels_`` (lazy for dask input)."""
-        return self.fit(X, sample_weight=sample_weight).labels_
-
-    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
-        """Fit, then return the distances to the centers (lazy for dask input)."""
-        return self.fit(X, sample_weight=sample_weight).transform(X)
 
     def _check_params(self) -> None:
         name = type(self).__name__
@@ -271,7 +340,7 @@ class KMeans(
             )
         (centers,) = compute(graph, desc=f"{type(self).__name__}: init={self.init}")
         if len(centers) < self.n_clusters:
-            raise _too_few_rows(len(centers), self.n_clusters)
+            raise too_few_rows(len(centers), self.n_clusters)
         return centers.astype(dtype, copy=False)
 
     def _fit_in_memory(self, X: Any, sample_weight: Any) -> KMeans:
@@ -280,18 +349,8 @@ class KMeans(
         if isinstance(init, str) and init == "k-means||":
             values = check_array(X, dtype=[np.float64, np.float32])
             if len(values) < self.n_clusters:
-                raise _too_few_rows(len(values), self.n_clusters)
-            values = da.from_array(
-                values, chunks=(IN_MEMORY_BLOCK_ROWS, -1), name=False
-            )
-            weights = None
-            if sample_weight is not None:
-                weights = da.from_array(
-                    np.asarray(sample_weight, dtype=np.float64),
-                    chunks=IN_MEMORY_BLOCK_ROWS,
-                    name=False,
-                )
-            blocks = paired_row_blocks(values, weights, owner="KMeans.fit")
+                raise too_few_rows(len(values), self.n_clusters)
+            blocks = in_memory_blocks(values, sample_weight, "KMeans.fit")
             rng = check_random_state(self.random_state)
             init = self._initial_centers(blocks, values.shape[1], rng, values.dtype)
             n_init = 1
@@ -319,68 +378,6 @@ class KMeans(
         else:
             self.__dict__.pop("feature_names_in_", None)
         return self
-
-    # --- after fit ------------------------------------------------------------------
-
-    def predict(self, X: Any, sample_weight: Any = None) -> Any:
-        """Index of the nearest center of each row; lazy for dask input."""
-        return self._map(X, "predict", _blocks.predict_block)
-
-    def transform(self, X: Any) -> Any:
-        """Distances to the centers; lazy for dask input (a dask DataFrame for a
-        dask DataFrame, with columns ``kmeans0``, ``kmeans1``, ...)."""
-        out = self._map(X, "transform", _blocks.transform_block)
-        if is_dask(X) or transform_output(self) != "pandas":
-            return out
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        return pd.DataFrame(out, index=index, columns=self.get_feature_names_out())
-
-    def set_output(self, *, transform: str | None = None) -> KMeans:
-        """Choose what ``transform`` returns for in-memory input: "default" or
-        "pandas"; dask input keeps its own container."""
-        accepted = (None, "default", "pandas")
-        check_param(
-            type(self).__name__,
-            "transform",
-            transform,
-            transform in accepted,
-            f"one of {list(accepted)}",
-        )
-        set_transform_output(self, transform)
-        return self
-
-    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
-        """Opposite of the inertia of ``X`` (computed now for dask input)."""
-        check_is_fitted(self)
-        if not is_dask(X):
-            x = self._in_memory(X)
-            return -_blocks.inertia_block(x, sample_weight, self.cluster_centers_)
-        owner = f"{type(self).__name__}.score"
-        check_fitted_features(owner, self, X)
-        values = numeric_array(X, owner)
-        weights = None
-        if sample_weight is not None:
-            weights = align_y(values, sample_weight, owner=owner)
-        blocks = paired_row_blocks(values, weights, owner=owner)
-        return -_sum_over_blocks(blocks, _blocks.inertia_block, self.cluster_centers_)
-
-    def _in_memory(self, X: Any) -> np.ndarray:
-        return validate_data(
-            self, X, reset=False, dtype=[np.float64, np.float32], order="C"
-        )
-
-    def _map(self, X: Any, method: str, kernel: Any) -> Any:
-        check_is_fitted(self)
-        centers = self.cluster_centers_
-        if not is_dask(X):
-            return kernel(self._in_memory(X), centers)
-        owner = f"{type(self).__name__}.{method}"
-        check_fitted_features(owner, self, X)
-        numeric_array(X, owner)
-        meta = kernel(stand_in(X), centers)
-        if is_dask_frame(X) and meta.ndim == 2:
-            meta = pd.DataFrame(meta, columns=self.get_feature_names_out())
-        return map_rows(X, kernel, centers, meta=meta)
 
 
 # --- Lloyd's iterations on dask blocks ----------------------------------------------
@@ -417,7 +414,7 @@ def lloyd(
     if shift == 0:
         inertia = float(sum(p["inertia"] for p in parts))
     else:
-        inertia = _sum_over_blocks(blocks, _blocks.inertia_block, centers)
+        inertia = sum_over_blocks(blocks, _blocks.inertia_block, centers)
     return centers, n_iter, inertia
 
 
@@ -435,14 +432,29 @@ def _next_centers(parts: list[dict], centers: np.ndarray) -> np.ndarray:
     return new.astype(centers.dtype, copy=False)
 
 
-def _sum_over_blocks(blocks: list, kernel: Any, centers: np.ndarray) -> float:
+def sum_over_blocks(blocks: list, kernel: Any, centers: np.ndarray) -> float:
     """The sum of ``kernel(rows, weights, centers)`` over the blocks: one compute."""
     task = dask.delayed(kernel, pure=True)
     return float(sum(dask.compute(*[task(x, w, centers) for x, w in blocks])))
 
 
-def _too_few_rows(n_rows: int, n_clusters: int) -> ValueError:
+def too_few_rows(n_rows: int, n_clusters: int, owner: str = "KMeans.fit") -> ValueError:
     return ValueError(
-        f"KMeans.fit: n_samples={int(n_rows)} should be >= n_clusters={n_clusters}. "
+        f"{owner}: n_samples={int(n_rows)} should be >= n_clusters={n_clusters}. "
         "Fit on more rows or ask for fewer clusters."
     )
+
+
+def in_memory_blocks(values: np.ndarray, sample_weight: Any, owner: str) -> list:
+    """In-memory rows (and weights) as the row blocks of a dask array, so that
+    the dask initialisations run on dask's threads."""
+    chunks = (IN_MEMORY_BLOCK_ROWS, -1)
+    rows = da.from_array(values, chunks=chunks, name=False)
+    weights = None
+    if sample_weight is not None:
+        weights = da.from_array(
+            np.asarray(sample_weight, dtype=np.float64),
+            chunks=IN_MEMORY_BLOCK_ROWS,
+            name=False,
+        )
+    return paired_row_blocks(rows, weights, owner=owner)
