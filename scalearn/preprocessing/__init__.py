@@ -14,6 +14,7 @@ from scalearn.preprocessing._encoders import (
 )
 from scalearn.preprocessing._function import BlockTransformer, PolynomialFeatures
 from scalearn.preprocessing._quantile import QuantileTransformer, RobustScaler
+from scalearn.preprocessing._target_encoder import TargetEncoder
 
 __all__ = [
     "BlockTransformer",
@@ -29,4 +30,5 @@ __all__ = [
     "QuantileTransformer",
     "RobustScaler",
     "StandardScaler",
+    "TargetEncoder",
 ]
