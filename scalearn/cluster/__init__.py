@@ -1,5 +1,6 @@
 """Clustering on numpy, pandas and dask collections."""
 
 from scalearn.cluster._kmeans import KMeans
+from scalearn.cluster._minibatch import MiniBatchKMeans
 
-__all__ = ["KMeans"]
+__all__ = ["KMeans", "MiniBatchKMeans"]
