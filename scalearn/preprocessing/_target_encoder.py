@@ -343,7 +343,9 @@ class TargetEncoder(
     def fit_transform(self, X: Any, y: Any, **params: Any) -> Any:
         """Fit and encode ``X`` by cross fitting; one pass over dask data."""
         if not is_dask(X) and not is_dask(y):
-            return self._as_configured(super().fit_transform(X, y, **params), X)
+            # scikit-learn's cross fitting, not the mixin's fit().transform().
+            crossed = sk_preprocessing.TargetEncoder.fit_transform(self, X, y, **params)
+            return self._as_configured(crossed, X)
         if params:
             raise ValueError(
                 f"{_OWNER}.fit_transform: parameters {sorted(params)} cannot be "
@@ -353,7 +355,7 @@ class TargetEncoder(
         forget_fit(self)
         n_folds, shuffle, seed = self._dask_folds()
         plan = FoldPlan(n_folds=n_folds, shuffle=shuffle, seed=seed)
-        X, y, blocks, per_fold = self._fit_dask(X, y, plan)
+        X, blocks, plan, per_fold = self._fit_dask(X, y, plan)
         return self._cross_fit(X, blocks, plan, per_fold)
 
     def transform(self, X: Any) -> Any:
@@ -422,7 +424,7 @@ class TargetEncoder(
         classes = _merged_classes(found) if target_type != "continuous" else None
         self._fit_summary(X, y, found, target_type, classes)
         per_fold = self._set_encodings(found, plan.n_folds, y.dtype)
-        return X, y, blocks, per_fold
+        return X, blocks, plan, per_fold
 
     def _wanted(self, y: Any) -> tuple[bool, str]:
         """Which statistics the pass gathers: moments, classes, or both."""
