@@ -45,12 +45,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
-from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from scalearn.metrics import check_scoring
 from scalearn.model_selection._best import DelegateToBest
 from scalearn.model_selection._search import _param_columns, _rank
 from scalearn.model_selection._split import train_test_split

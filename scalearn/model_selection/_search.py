@@ -22,10 +22,10 @@ import numpy as np
 from numpy.ma import MaskedArray
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
-from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.utils.validation import check_is_fitted
 
+from scalearn.metrics import check_scoring
 from scalearn.model_selection._best import DelegateToBest
 from scalearn.model_selection._checkpoint import Checkpoint
 from scalearn.model_selection._evaluate import (

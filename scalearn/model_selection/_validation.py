@@ -20,10 +20,10 @@ import numpy as np
 import scipy.sparse as sp
 from dask import delayed
 from sklearn.base import clone, is_classifier
-from sklearn.metrics import check_scoring
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 
+from scalearn.metrics import check_scoring
 from scalearn.model_selection._evaluate import (
     Data,
     insert_error_scores,

@@ -15,7 +15,6 @@ from typing import Any
 import dask
 import numpy as np
 from sklearn.base import is_classifier, is_regressor
-from sklearn.metrics import check_scoring, get_scorer
 from sklearn.utils import get_tags
 
 from scalearn.utils._containers import is_dask
@@ -73,8 +72,12 @@ def resolve_scorer(fitted: Any, scoring: Any, *, for_dask: bool) -> Any:
 
     scikit-learn's default ``score`` of a classifier is accuracy and of a
     regressor is r2; those are computed blockwise on dask input. Other estimators'
-    own ``score`` needs the data in memory.
+    own ``score`` needs the data in memory. Names give scalearn's one-pass
+    scorers (:func:`scalearn.metrics.get_scorer`).
     """
+    # Imported here: scalearn.metrics builds on scalearn.utils.
+    from scalearn.metrics import check_scoring, get_scorer
+
     if scoring is None and for_dask:
         if is_classifier(fitted):
             return get_scorer("accuracy")
