@@ -20,10 +20,10 @@ from scalearn.feature_extraction._documents import (
 )
 from scalearn.feature_extraction._hashing import reads_text
 from scalearn.feature_extraction._stand_in import (
+    one_count_each,
     sklearn_class,
     twin,
     without_fit,
-    zero_rows,
 )
 from scalearn.feature_extraction._vocabulary import (
     TermCounts,
@@ -134,7 +134,8 @@ class CountVectorizer(_SkCountVectorizer):
         # scikit-learn validates it, others are learned from the data below.
         fixed = self.vocabulary is not None
         stand_in = twin(self, vocabulary=self.vocabulary if fixed else ["a"])
-        stand_in.fit([""])
+        with np.errstate(divide="ignore"):  # the stand-in's idf of unseen terms
+            stand_in.fit([""])
         # The real analyzer: bad token patterns fail here, inconsistent stop
         # words warn here, once, as they do in scikit-learn's fit.
         self.build_analyzer()
@@ -240,7 +241,7 @@ class TfidfVectorizer(CountVectorizer, _SkTfidfVectorizer):
             use_idf=self.use_idf,
             smooth_idf=self.smooth_idf,
             sublinear_tf=self.sublinear_tf,
-        ).fit(zero_rows(len(vocabulary), self.dtype))
+        ).fit(one_count_each(len(vocabulary), self.dtype))
         if self.use_idf:
             transformer.idf_ = inverse_document_frequency(
                 document_frequency, n_documents, self.dtype, self.smooth_idf

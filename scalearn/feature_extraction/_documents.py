@@ -41,6 +41,24 @@ def _is_text_dtype(dtype: Any) -> bool:
     return pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)
 
 
+class _Described(str):
+    """A description shown as is where an error prints the bad value's repr."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def describe(X: Any) -> str:
+    """A one-line description of a dask collection, for error messages."""
+    if isinstance(X, db.Bag):
+        return _Described(f"a dask bag of {X.npartitions} partitions")
+    if container_kind(X) == DASK_FRAME and X.ndim == 2:
+        return _Described(f"a dask DataFrame with columns {list(X.columns)}")
+    if container_kind(X) == DASK_FRAME:
+        return _Described(f"a dask Series of dtype {X.dtype}")
+    return _Described(f"a dask array of shape {X.shape} and dtype {X.dtype}")
+
+
 def check_collection(
     X: Any,
     owner: str,
@@ -61,16 +79,15 @@ def check_collection(
         raise param_error(
             owner,
             param,
-            X,
+            describe(X),
             accepted,
-            f"It is a dask DataFrame with columns {list(X.columns)}; pass the "
-            "column that holds the documents: df['text'].",
+            "Pass the column that holds the documents: df['text'].",
         )
     if X.ndim != 1 and not (allow_2d and X.ndim == 2):
         raise param_error(
             owner,
             param,
-            X,
+            describe(X),
             accepted,
             f"It has {X.ndim} dimensions (shape {X.shape}); pass one column of "
             "documents: X[:, 0].",
@@ -79,7 +96,7 @@ def check_collection(
         raise param_error(
             owner,
             param,
-            X,
+            describe(X),
             accepted + " (str or bytes)",
             f"Its dtype is {X.dtype}, which holds no text; convert it with "
             "X.astype(str), or pass a callable analyzer for other documents.",

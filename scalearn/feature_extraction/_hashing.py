@@ -10,6 +10,7 @@ from sklearn.feature_extraction.text import HashingVectorizer as _SkHashingVecto
 
 from scalearn.feature_extraction._documents import (
     check_collection,
+    describe,
     is_dask_input,
     lazy_transform,
 )
@@ -129,7 +130,7 @@ def _refuse_text_samples(raw_X: Any, owner: str) -> None:
         raise param_error(
             owner,
             "raw_X",
-            raw_X,
+            describe(raw_X),
             "a collection of samples that are each an iterable of feature names",
             f"Its dtype is {dtype}: each sample is a single string. Split the "
             "samples into names first (bag.map(str.split)), or use "

@@ -61,11 +61,11 @@ def without_fit(estimator: Any) -> Any:
     return bare
 
 
-def empty_like_output(out: Any) -> Any:
-    """A zero-row matrix of the type, dtype and width of sparse ``out``."""
-    return out[:0] if sp.issparse(out) else sp.csr_matrix((0, out.shape[1]))
-
-
-def zero_rows(n_features: int, dtype: Any) -> Any:
-    """One all-zero CSR row of ``n_features`` columns: a stand-in count matrix."""
-    return sp.csr_matrix((1, n_features), dtype=np.dtype(dtype))
+def one_count_each(n_features: int, dtype: Any) -> Any:
+    """A one-row CSR count matrix holding every term once: a stand-in input that
+    scikit-learn's TfidfTransformer fits (and transforms) without dividing by 0."""
+    return sp.csr_matrix(
+        (np.ones(n_features), np.arange(n_features), [0, n_features]),
+        shape=(1, n_features),
+        dtype=np.dtype(dtype),
+    )

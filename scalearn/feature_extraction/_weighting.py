@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import TfidfTransformer as _SkTfidfTransfor
 from sklearn.utils.validation import check_is_fitted
 
 from scalearn.feature_extraction._documents import stack_sparse, tree_reduce
-from scalearn.feature_extraction._stand_in import zero_rows
+from scalearn.feature_extraction._stand_in import one_count_each
 from scalearn.feature_extraction._vocabulary import inverse_document_frequency
 from scalearn.utils._containers import is_dask, is_dask_frame, to_row_blocks
 from scalearn.utils._progress import compute
@@ -90,7 +90,7 @@ class TfidfTransformer(_SkTfidfTransformer, auto_wrap_output_keys=None):
         values = numeric_array(X, owner)
         # scikit-learn checks the parameters and sets n_features_in_ on a
         # one-row stand-in; the idf it learns there is replaced below.
-        super().fit(zero_rows(values.shape[1], values.dtype))
+        super().fit(one_count_each(values.shape[1], values.dtype))
         if is_dask_frame(X):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         if not self.use_idf:
@@ -119,7 +119,7 @@ class TfidfTransformer(_SkTfidfTransformer, auto_wrap_output_keys=None):
         check_is_fitted(self)
         check_fitted_features(owner, self, X)
         values = numeric_array(X, owner)
-        meta = super().transform(zero_rows(values.shape[1], values.dtype))[:0]
+        meta = super().transform(one_count_each(values.shape[1], values.dtype))[:0]
         return stack_sparse(
             to_row_blocks(values),
             values.chunks[0],
