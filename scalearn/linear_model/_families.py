@@ -1,12 +1,15 @@
 """Per-block kernels of the GLM losses: pure numpy functions, no dask in them.
 
-Every kernel works on one row block ``X`` (float64, shape ``(n, p)``) and its
-targets ``y`` (float64, shape ``(n,)``: the values for ``normal`` and
-``poisson``, 0/1 for ``logistic``, class codes ``0..K-1`` for ``multinomial``
-and ``ovr``). The parameters ``theta`` have shape ``(p + fit_intercept, K)``:
-one column of coefficients per output, the intercepts in the last row.
+Every kernel works on one row block ``X`` (float64, shape ``(n, p)``, a numpy
+array or a scipy.sparse matrix), its optional row weights ``w`` (shape ``(n,)``,
+None for unit weights) and its targets ``y`` (float64, shape ``(n,)``: the values
+for ``normal`` and ``poisson``, 0/1 for ``logistic``, class codes ``0..K-1`` for
+``multinomial`` and ``ovr``). The parameters ``theta`` have shape
+``(p + fit_intercept, K)``: one column of coefficients per output, the intercepts
+in the last row.
 
-The losses, summed over the rows (``eta`` is the linear predictor ``x @ w + b``):
+The losses, each multiplied by its row's weight and summed over the rows (``eta``
+is the linear predictor ``x @ w + b``):
 
 ========== ============================================== =====================
 family     loss of one row                                prediction
@@ -24,6 +27,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
 
 FAMILIES = ("normal", "poisson", "logistic", "multinomial", "ovr")
@@ -47,6 +51,13 @@ class Spec(NamedTuple):
         return rows * outputs
 
 
+def as_float(X: object) -> np.ndarray | sp.csr_matrix:
+    """A block as float64: a CSR matrix if it is sparse, else a numpy array."""
+    if sp.issparse(X):
+        return sp.csr_matrix(X, dtype=np.float64)
+    return np.asarray(X, dtype=np.float64)
+
+
 def linear_predictor(X: np.ndarray, thetas: np.ndarray, spec: Spec) -> np.ndarray:
     """``eta`` for one or several parameter points at once, in one pass over ``X``.
 
@@ -57,7 +68,7 @@ def linear_predictor(X: np.ndarray, thetas: np.ndarray, spec: Spec) -> np.ndarra
     m, _, k = thetas.shape
     p = spec.n_features
     coef = thetas[:, :p, :].transpose(1, 0, 2).reshape(p, m * k)
-    eta = (X @ coef).reshape(len(X), m, k)
+    eta = np.asarray(X @ coef).reshape(X.shape[0], m, k)
     if spec.fit_intercept:
         eta += thetas[:, p, :]
     return eta
@@ -70,98 +81,130 @@ def _one_hot(codes: np.ndarray, k: int) -> np.ndarray:
 
 
 def pointwise(
-    family: str, eta: np.ndarray, y: np.ndarray
+    family: str, eta: np.ndarray, y: np.ndarray, w: np.ndarray | None = None
 ) -> tuple[float, np.ndarray, np.ndarray | None]:
-    """Summed loss, its derivative in ``eta`` and the family's probabilities.
+    """Weighted summed loss, its derivative in ``eta`` and the fitted mean.
 
     ``eta`` has shape ``(n, K)``. Returns ``(loss, d, mean)`` where ``d`` is
-    ``dloss/deta`` (n, K) and ``mean`` the fitted mean used by the Hessian.
+    ``w * dloss/deta`` (n, K) and ``mean`` the fitted mean used by the Hessian.
     """
     if family == "normal":
         residual = eta[:, 0] - y
-        return float(residual @ residual), 2.0 * residual[:, None], None
-    if family == "poisson":
+        d = 2.0 * residual
+        rows, mean = residual * residual, None
+    elif family == "poisson":
         with np.errstate(over="ignore"):
             mu = np.exp(eta[:, 0])
-        loss = float(mu.sum() - y @ eta[:, 0])
-        return loss, (mu - y)[:, None], mu[:, None]
-    if family == "multinomial":
+        d = mu - y
+        rows, mean = mu - y * eta[:, 0], mu[:, None]
+    elif family == "multinomial":
         top = eta.max(axis=1, keepdims=True)
         expd = np.exp(eta - top)
         total = expd.sum(axis=1, keepdims=True)
-        prob = expd / total
+        mean = expd / total
         codes = y.astype(np.intp)
-        picked = eta[np.arange(len(eta)), codes]
-        loss = float((top[:, 0] + np.log(total[:, 0]) - picked).sum())
-        d = prob.copy()
+        rows = top[:, 0] + np.log(total[:, 0]) - eta[np.arange(len(eta)), codes]
+        d = mean.copy()
         d[np.arange(len(eta)), codes] -= 1.0
-        return loss, d, prob
-    target = y[:, None] if family == "logistic" else _one_hot(y, eta.shape[1])
-    # log(1 + exp(eta)) = max(eta, 0) + log1p(exp(-|eta|)), without overflow;
-    # in place, as this is most of a logistic evaluation's time after the GEMVs.
-    small = np.abs(eta)
-    np.negative(small, out=small)
-    np.exp(small, out=small)
-    loss = np.maximum(eta, 0.0).sum() + np.log1p(small).sum()
-    loss -= float(np.vdot(target, eta))
-    prob = expit(eta)
-    return float(loss), prob - target, prob
+    else:
+        target = y[:, None] if family == "logistic" else _one_hot(y, eta.shape[1])
+        # log(1 + exp(eta)) = max(eta, 0) + log1p(exp(-|eta|)), without overflow;
+        # in place, as this is most of a logistic evaluation's time after GEMVs.
+        rows = np.abs(eta)
+        np.negative(rows, out=rows)
+        np.exp(rows, out=rows)
+        np.log1p(rows, out=rows)
+        rows += np.maximum(eta, 0.0)
+        rows -= target * eta
+        mean = expit(eta)
+        d = mean - target
+    if d.ndim == 1:
+        d = d[:, None]
+    if w is None:
+        return float(rows.sum()), d, mean
+    rows = rows if rows.ndim == 1 else rows.sum(axis=1)
+    return float(w @ rows), d * w[:, None], mean
 
 
-def _with_ones(X: np.ndarray, spec: Spec) -> np.ndarray:
-    return np.hstack([X, np.ones((len(X), 1))]) if spec.fit_intercept else X
+def _with_ones(X: np.ndarray | sp.csr_matrix, spec: Spec):
+    if not spec.fit_intercept:
+        return X
+    ones = np.ones((X.shape[0], 1))
+    return (
+        sp.hstack([X, ones], format="csr") if sp.issparse(X) else np.hstack([X, ones])
+    )
 
 
-def hessian(X: np.ndarray, spec: Spec, eta: np.ndarray, mean: np.ndarray | None):
-    """The Hessian of the summed loss in ``theta``, shape ``(size, size)``."""
+def _gram(Xa: np.ndarray | sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
+    """``Xa.T @ diag(weights) @ Xa`` as a dense array."""
+    if sp.issparse(Xa):
+        return np.asarray((Xa.T @ Xa.multiply(weights[:, None]).tocsr()).todense())
+    return Xa.T @ (Xa * weights[:, None])
+
+
+def hessian(
+    X: np.ndarray | sp.csr_matrix,
+    spec: Spec,
+    mean: np.ndarray | None,
+    w: np.ndarray | None = None,
+) -> np.ndarray:
+    """The Hessian of the weighted summed loss in ``theta``, shape ``(size, size)``."""
     Xa = _with_ones(X, spec)
     rows, k = spec.theta_shape
+    n = X.shape[0]
+    w = np.ones(n) if w is None else w
     out = np.zeros((rows, k, rows, k))
     if spec.family == "multinomial":
         for a in range(k):
             for b in range(a, k):
-                weight = mean[:, a] * ((a == b) - mean[:, b])
-                block = Xa.T @ (Xa * weight[:, None])
+                block = _gram(Xa, w * mean[:, a] * ((a == b) - mean[:, b]))
                 out[:, a, :, b] = block
                 out[:, b, :, a] = block.T
         return out.reshape(spec.size, spec.size)
     if spec.family == "normal":
-        weights = np.full((len(X), 1), 2.0)
+        curvature = np.full((n, 1), 2.0)
     elif spec.family == "poisson":
-        weights = mean
+        curvature = mean
     else:
-        weights = mean * (1.0 - mean)
+        curvature = mean * (1.0 - mean)
     for a in range(k):
-        out[:, a, :, a] = Xa.T @ (Xa * weights[:, a : a + 1])
+        out[:, a, :, a] = _gram(Xa, w * curvature[:, a])
     return out.reshape(spec.size, spec.size)
 
 
 def block_eval(
-    X: np.ndarray, y: np.ndarray, thetas: np.ndarray, spec: Spec, order: int
+    X: np.ndarray | sp.spmatrix,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    thetas: np.ndarray,
+    spec: Spec,
+    order: int,
 ) -> np.ndarray:
     """Loss (order 0), + gradient (1), + Hessian (2) at each point, summed on a block.
 
-    Returns shape ``(m, 1 + size [+ size**2])``: per point, the loss, then the
-    gradient and the Hessian flattened in ``theta``'s row-major order.
+    ``w`` holds the rows' weights (None: all 1). Returns shape
+    ``(m, 1 + size [+ size**2])``: per point, the loss, then the gradient and the
+    Hessian flattened in ``theta``'s row-major order.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = as_float(X)
     y = np.asarray(y, dtype=np.float64)
+    w = None if w is None else np.asarray(w, dtype=np.float64)
     m = len(thetas)
     width = 1 + (spec.size if order >= 1 else 0) + (spec.size**2 if order >= 2 else 0)
     out = np.zeros((m, width))
-    if len(X) == 0:
+    if X.shape[0] == 0:
         return out
     eta = linear_predictor(X, thetas, spec)
     derivatives = []
     for i in range(m):
-        loss, d, mean = pointwise(spec.family, eta[:, i, :], y)
+        loss, d, mean = pointwise(spec.family, eta[:, i, :], y, w)
         out[i, 0] = loss
         derivatives.append(d)
         if order >= 2:
-            out[i, 1 + spec.size :] = hessian(X, spec, eta[:, i, :], mean).ravel()
+            out[i, 1 + spec.size :] = hessian(X, spec, mean, w).ravel()
     if order >= 1:
         stacked = derivatives[0] if m == 1 else np.concatenate(derivatives, axis=1)
-        grads = [(X.T @ stacked).reshape(spec.n_features, m, spec.n_outputs)]
+        grads = [np.asarray(X.T @ stacked).reshape(spec.n_features, m, spec.n_outputs)]
         if spec.fit_intercept:
             grads.append(stacked.sum(axis=0).reshape(1, m, spec.n_outputs))
         grad = np.concatenate(grads, axis=0).transpose(1, 0, 2)

@@ -12,6 +12,14 @@ Two parameter conventions, one objective underneath (``_solvers``):
   scikit-learn.
 
 Intercepts are never penalized (as in scikit-learn; dask-ml penalizes them).
+
+With ``sample_weight`` (and ``class_weight``) each row's loss is multiplied by its
+weight and every ``n_samples`` in the mappings below becomes the sum of the
+weights, exactly as in scikit-learn (whose Lasso and ElasticNet rescale the
+weights to sum to ``n_samples``, which is the same objective).
+
+Sparse input (scipy.sparse matrices, or dask arrays of scipy.sparse blocks) is
+read as it is, never densified, by every solver.
 """
 
 from __future__ import annotations
@@ -26,12 +34,13 @@ import dask
 import dask.array as da
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score, get_scorer, make_scorer
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from scalearn.linear_model._families import Spec, predict_mean
+from scalearn.linear_model._families import Spec, as_float, predict_mean
 from scalearn.linear_model._solvers import (
     SMOOTH_ONLY,
     SOLVERS,
@@ -68,32 +77,44 @@ _MIN_BLOCK_ROWS = 100_000
 
 
 def _decision_block(X: Any, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    eta = np.asarray(X, dtype=np.float64) @ coef.T + intercept
+    eta = np.asarray(as_float(X) @ coef.T) + intercept
     return eta[:, 0] if eta.shape[1] == 1 else eta
 
 
 def _mean_block(X: Any, coef: np.ndarray, intercept: np.ndarray, family: str):
-    eta = np.asarray(X, dtype=np.float64) @ coef.T + intercept
+    eta = np.asarray(as_float(X) @ coef.T) + intercept
     return predict_mean(eta, family)
 
 
-def _summary_block(X: np.ndarray, y: np.ndarray, classify: bool) -> dict:
-    """Rows, finiteness, and y's sum and minimum (or its labels and counts)."""
-    X = np.asarray(X)
+def _summary_block(X: Any, y: Any, w: Any, classify: bool) -> dict:
+    """Rows, finiteness, the weights' sum, y's weighted sum and minimum (or labels).
+
+    For a classifier: its labels and their counts, weighted by ``w``.
+    """
+    values = X.data if sp.issparse(X) else np.asarray(X)
     y = np.asarray(y)
-    out = {"n": len(X), "n_y": len(y), "finite_X": bool(np.isfinite(X).all())}
+    out = {"n": X.shape[0], "n_y": len(y), "finite_X": bool(np.isfinite(values).all())}
+    if w is None:
+        out["n_w"], out["w_sum"], out["w_ok"] = len(y), float(len(y)), True
+    else:
+        w = np.asarray(w, dtype=np.float64)
+        out["n_w"], out["w_sum"] = len(w), float(w.sum())
+        out["w_ok"] = bool(np.isfinite(w).all() and (w >= 0).all())
     if classify:
-        out["labels"], out["counts"] = np.unique(y, return_counts=True)
+        out["labels"], codes = np.unique(y, return_inverse=True)
+        out["counts"] = np.bincount(codes, weights=w, minlength=len(out["labels"]))
     else:
         y = y.astype(np.float64)
         out["finite_y"] = bool(np.isfinite(y).all())
-        out["y_sum"] = float(y.sum())
+        out["y_sum"] = float(y.sum() if w is None else w @ y)
         out["y_min"] = float(y.min()) if len(y) else math.inf
     return out
 
 
-def _float_block(y: np.ndarray) -> np.ndarray:
-    return np.asarray(y, dtype=np.float64)
+def _float_targets(y: Any, w: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    return np.asarray(y, dtype=np.float64), (
+        None if w is None else np.asarray(w, dtype=np.float64)
+    )
 
 
 # --- the shared machinery ---------------------------------------------------------
@@ -108,8 +129,11 @@ class _GLMBase(BaseEstimator, metaclass=ABCMeta):
     # -- subclasses: the penalty in the normalized objective and the solver --
 
     @abstractmethod
-    def _penalty(self, n_samples: int) -> Penalty:
-        """The penalty of the objective divided by ``n_samples``."""
+    def _penalty(self, n_samples: float) -> Penalty:
+        """The penalty of the objective divided by ``n_samples``.
+
+        ``n_samples`` is the number of rows, or the sum of their weights.
+        """
 
     def _solver_name(self) -> str:
         return self.solver
@@ -157,13 +181,19 @@ class _GLMBase(BaseEstimator, metaclass=ABCMeta):
 
     # -- fit --
 
-    def fit(self, X: Any, y: Any = None) -> _GLMBase:
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> _GLMBase:
         """Fit the model; dask input is read once per solver pass, persisted first.
 
         Parameters
         ----------
-        X : array-like or dask collection of shape (n_samples, n_features)
+        X : array-like, sparse matrix or dask collection of shape (n_samples, \
+n_features)
+            A dask array may hold scipy.sparse blocks.
         y : array-like or dask collection of shape (n_samples,)
+        sample_weight : array-like or dask collection of shape (n_samples,), \
+default=None
+            Weights of the rows' losses (see the module's objective); a dask
+            array or Series is split like ``X``.
 
         Returns
         -------
@@ -171,15 +201,15 @@ class _GLMBase(BaseEstimator, metaclass=ABCMeta):
         """
         self._check_params()
         owner = f"{type(self).__name__}.fit"
-        Xd, yd = self._as_dask(X, y, owner)
+        Xd, yd, wd = self._as_dask(X, y, sample_weight, owner)
         options = dict(self.solver_kwargs or {})
         persist = options.pop("persist", "auto")
         persist = fits_in_memory(Xd) if persist == "auto" else bool(persist)
-        data = BlockData(Xd, yd, persist=persist)
+        data = BlockData(Xd, yd, wd, persist=persist)
         summary = self._summarize(data, owner)
         spec = self._prepare_targets(data, summary)
-        n_samples = summary["n"]
-        objective = Objective(data, spec, self._penalty(n_samples), n_samples)
+        total = summary["total_weight"]
+        objective = Objective(data, spec, self._penalty(total), total)
         solver = self._solver_name()
         if solver in SMOOTH_ONLY and objective.penalty.l1 > 0:
             raise ValueError(
@@ -195,57 +225,71 @@ class _GLMBase(BaseEstimator, metaclass=ABCMeta):
         self._set_coefficients(result, spec)
         return self
 
-    def _as_dask(self, X: Any, y: Any, owner: str) -> tuple[da.Array, Any]:
-        """``X`` as a float64 dask array with whole rows, ``y`` in paired blocks."""
+    def _as_dask(
+        self, X: Any, y: Any, sample_weight: Any, owner: str
+    ) -> tuple[da.Array, Any, Any]:
+        """``X`` as a float64 dask array with whole rows; y and weights paired.
+
+        The weights come back None when every row weighs the same (a scalar
+        weight changes nothing, as the objective is normalized by their sum).
+        """
         if y is None:
             raise ValueError(
                 f"{owner}: requires y to be passed, but the target y is None. "
                 "Pass the targets: fit(X, y)."
             )
-        if not (is_dask(X) or is_dask(y)):
+        weights = _scalar_weight_as_none(sample_weight, owner)
+        if not is_dask(X):
+            y, weights = dask.compute(y, weights)
             X, y = validate_data(
                 self,
                 X,
                 y,
                 dtype=np.float64,
                 y_numeric=not self._classifier,
-                accept_sparse=False,
+                accept_sparse="csr",
             )
             if self._classifier:
                 check_classification_targets(y)
-            rows = max(_MIN_BLOCK_ROWS, math.ceil(len(X) / 2))
-            return _blocks_of(X, rows), _blocks_of(y, rows)
+            if weights is not None:
+                weights = _in_memory_weights(weights, X.shape[0], owner)
+            rows = max(_MIN_BLOCK_ROWS, math.ceil(X.shape[0] / 2))
+            return _blocks_of(X, rows), _blocks_of(y, rows), _blocks_of(weights, rows)
         Xd = _numeric_dask(X, owner)
         self.n_features_in_ = int(Xd.shape[1])
         if is_dask_frame(X):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         else:
             self.__dict__.pop("feature_names_in_", None)
-        yd = align_y(X, y, owner=owner)
-        # A dask Series stays one: its blocks are pandas, read by the kernels.
-        if is_dask_frame(yd) and yd.ndim == 2 and len(yd.columns) == 1:
-            yd = yd[yd.columns[0]]
-        if not is_dask_frame(yd) and yd.ndim == 2 and yd.shape[1] == 1:
-            yd = yd[:, 0]
-        if yd.ndim != 1:
-            raise ValueError(
-                f"{owner}: y must be 1-D, got shape {yd.shape}. These models fit "
-                "one target; pass y[:, 0] or fit one model per column."
-            )
+        yd = _one_column(align_y(X, y, owner=owner), owner, "y")
         if not self._classifier and not pd.api.types.is_numeric_dtype(yd.dtype):
             raise ValueError(
                 f"{owner}: y has dtype {yd.dtype!r}; a numeric target is required. "
                 "Convert with y.astype(float)."
             )
-        return Xd, yd
+        if weights is None:
+            return Xd, yd, None
+        wd = _one_column(align_y(X, weights, owner=owner), owner, "sample_weight")
+        if not pd.api.types.is_numeric_dtype(wd.dtype):
+            raise ValueError(
+                f"{owner}: sample_weight has dtype {wd.dtype!r}; numeric weights "
+                "are required. Convert with sample_weight.astype(float)."
+            )
+        return Xd, yd, wd
 
     def _summarize(self, data: BlockData, owner: str) -> dict:
         parts = data.per_block(_summary_block, self._classifier)
         n = sum(p["n"] for p in parts)
-        if sum(p["n_y"] for p in parts) != n or any(p["n"] != p["n_y"] for p in parts):
+        if any(p["n"] != p["n_y"] for p in parts):
             raise ValueError(
                 f"{owner}: the blocks of X and y have different lengths. Build X "
                 "and y from one collection (X = df[features], y = df[target])."
+            )
+        if any(p["n"] != p["n_w"] for p in parts):
+            raise ValueError(
+                f"{owner}: the blocks of X and sample_weight have different "
+                "lengths. Build the weights from the same collection as X "
+                "(w = df[weight_column])."
             )
         if n == 0:
             raise ValueError(f"{owner}: X has 0 samples; at least 1 is required.")
@@ -254,7 +298,18 @@ class _GLMBase(BaseEstimator, metaclass=ABCMeta):
                 f"{owner}: Input X contains NaN or infinity. Impute or drop the "
                 "missing values first (for example with SimpleImputer)."
             )
-        summary: dict[str, Any] = {"n": n}
+        if not all(p["w_ok"] for p in parts):
+            raise ValueError(
+                f"{owner}: sample_weight contains negative, NaN or infinite values. "
+                "Weights must be finite and >= 0."
+            )
+        total = sum(p["w_sum"] for p in parts)
+        if total <= 0:
+            raise ValueError(
+                f"{owner}: every sample weight is zero, so there is nothing to "
+                "fit. Give at least one row a positive weight."
+            )
+        summary: dict[str, Any] = {"n": n, "total_weight": total}
         if self._classifier:
             labels = np.concatenate([p["labels"] for p in parts])
             counts = np.concatenate([p["counts"] for p in parts])
@@ -267,12 +322,12 @@ class _GLMBase(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"{owner}: Input y contains NaN or infinity. Drop those rows."
             )
-        summary["y_mean"] = sum(p["y_sum"] for p in parts) / n
+        summary["y_mean"] = sum(p["y_sum"] for p in parts) / total
         summary["y_min"] = min(p["y_min"] for p in parts)
         return summary
 
     def _prepare_targets(self, data: BlockData, summary: dict) -> Spec:
-        data.map_y(_float_block)
+        data.map_targets(_float_targets)
         return Spec(self._family, self.n_features_in_, 1, self.fit_intercept)
 
     def _initial_theta(self, spec: Spec, summary: dict) -> np.ndarray:
@@ -312,7 +367,7 @@ class _GLMBase(BaseEstimator, metaclass=ABCMeta):
             check_fitted_features(owner, self, X)
             _numeric_dask(X, owner)
             return map_rows(X, func, *args, meta=func(stand_in(X), *args))
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = validate_data(self, X, dtype=np.float64, reset=False, accept_sparse="csr")
         return func(X, *args)
 
     def _coef_2d(self) -> tuple[np.ndarray, np.ndarray]:
@@ -323,15 +378,18 @@ class _GLMBase(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
         return tags
 
 
-def _blocks_of(A: np.ndarray, rows: int) -> da.Array:
+def _blocks_of(A: Any, rows: int) -> da.Array | None:
     """In-memory ``A`` as a dask array of row blocks that are views of it.
 
     ``da.from_array`` would copy ``A`` and hash it for a key, two passes over
-    data that the solvers then only read.
+    data that the solvers then only read. None stays None.
     """
+    if A is None:
+        return None
     token = uuid.uuid4().hex
     pieces = [
         da.from_delayed(
@@ -340,9 +398,50 @@ def _blocks_of(A: np.ndarray, rows: int) -> da.Array:
             dtype=A.dtype,
             meta=A[:0],
         )
-        for i, start in enumerate(range(0, max(len(A), 1), rows))
+        for i, start in enumerate(range(0, max(A.shape[0], 1), rows))
     ]
     return da.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def _scalar_weight_as_none(sample_weight: Any, owner: str) -> Any:
+    """None for None or a positive scalar (uniform weights); checked."""
+    if sample_weight is None or not np.isscalar(sample_weight):
+        return sample_weight
+    if not (isinstance(sample_weight, numbers.Real) and 0 < sample_weight < math.inf):
+        raise ValueError(
+            f"{owner}: a scalar sample_weight must be a finite number > 0, got "
+            f"{sample_weight!r}. Pass one weight per row, or None."
+        )
+    return None
+
+
+def _in_memory_weights(weights: Any, n: int, owner: str) -> np.ndarray:
+    values = np.asarray(weights)
+    if values.ndim != 1 or len(values) != n:
+        raise ValueError(
+            f"{owner}: sample_weight has shape {values.shape}; expected ({n},), "
+            "one weight per row of X."
+        )
+    if not np.issubdtype(values.dtype, np.number):
+        raise ValueError(
+            f"{owner}: sample_weight has dtype {values.dtype!r}; numeric weights "
+            "are required. Convert with np.asarray(sample_weight, dtype=float)."
+        )
+    return values.astype(np.float64)
+
+
+def _one_column(v: Any, owner: str, name: str) -> Any:
+    """A dask ``v`` aligned with X as one column: a dask Series stays one."""
+    if is_dask_frame(v) and v.ndim == 2 and len(v.columns) == 1:
+        return v[v.columns[0]]
+    if not is_dask_frame(v) and v.ndim == 2 and v.shape[1] == 1:
+        return v[:, 0]
+    if v.ndim != 1:
+        raise ValueError(
+            f"{owner}: {name} must be 1-D, got shape {v.shape}. These models fit "
+            f"one target with one weight per row; pass {name}[:, 0]."
+        )
+    return v
 
 
 def _numeric_dask(X: Any, owner: str) -> da.Array:
@@ -425,16 +524,18 @@ class _DaskMLParams(_GLMBase):
             "The dual formulation is not implemented; it only pays when there are "
             "more features than samples.",
         )
-        check_param(
-            owner,
-            "class_weight",
-            self.class_weight,
-            self.class_weight is None,
-            "None",
-            "Class weights are not supported yet; resample the classes instead.",
-        )
+        if not self._classifier:
+            check_param(
+                owner,
+                "class_weight",
+                self.class_weight,
+                self.class_weight is None,
+                "None",
+                "Class weights apply to classifiers; weigh rows with "
+                "fit(X, y, sample_weight=...) instead.",
+            )
 
-    def _penalty(self, n_samples: int) -> Penalty:
+    def _penalty(self, n_samples: float) -> Penalty:
         if self.penalty in (None, "none") or math.isinf(self.C):
             return Penalty()
         strength = 1.0 / (self.C * n_samples)

@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import get_scorer
+from sklearn.utils.class_weight import compute_class_weight
 
-from scalearn.linear_model._families import Spec
+from scalearn.linear_model._families import Spec, as_float
 from scalearn.linear_model._glm import (
     _DaskMLParams,
     _decision_block,
@@ -20,13 +21,20 @@ from scalearn.utils._validation import check_param
 
 
 def _label_block(X: Any, coef: np.ndarray, intercept: np.ndarray, classes):
-    eta = np.asarray(X, dtype=np.float64) @ coef.T + intercept
+    eta = np.asarray(as_float(X) @ coef.T) + intercept
     codes = (eta[:, 0] > 0).astype(np.intp) if eta.shape[1] == 1 else eta.argmax(1)
     return classes[codes]
 
 
-def _encode_block(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    return np.searchsorted(classes, np.asarray(y)).astype(np.float64)
+def _encode_block(y: Any, w: Any, classes: np.ndarray, class_weights: Any):
+    """Class codes 0..K-1 as floats, and the rows' weights times their class's."""
+    codes = np.searchsorted(classes, np.asarray(y))
+    if class_weights is None:
+        return codes.astype(np.float64), None if w is None else np.asarray(w, float)
+    weights = class_weights[codes]
+    if w is not None:
+        weights = weights * np.asarray(w, dtype=np.float64)
+    return codes.astype(np.float64), weights
 
 
 class LogisticRegression(ClassifierMixin, _DaskMLParams):
@@ -39,8 +47,17 @@ class LogisticRegression(ClassifierMixin, _DaskMLParams):
     With more than two classes the loss is multinomial (``multi_class="auto"``
     or ``"multinomial"``), as in scikit-learn, or one binary loss per class
     (``"ovr"``, as ``OneVsRestClassifier(LogisticRegression(C=C))``).
-    ``predict`` returns labels from ``classes_``. Other parameters as in
-    :class:`LinearRegression`.
+    ``predict`` returns labels from ``classes_``.
+
+    ``class_weight`` (``"balanced"`` or ``{label: weight}``) multiplies each
+    row's loss by its class's weight, as ``sample_weight`` does, with
+    scikit-learn's meaning: ``"balanced"`` weighs class ``k`` by
+    ``total / (n_classes * total_k)`` where the totals are (sample-weighted) row
+    counts, taken in fit's first pass over the data. The tolerance ``tol`` is
+    scikit-learn's: L-BFGS stops when the largest entry of the projected
+    gradient of the objective divided by the summed weights is at most ``tol``,
+    starting from zero coefficients, so that at the same ``tol`` both libraries
+    stop at the same point. Other parameters as in :class:`LinearRegression`.
 
     Examples
     --------
@@ -61,13 +78,23 @@ class LogisticRegression(ClassifierMixin, _DaskMLParams):
 
     def _check_params(self) -> None:
         super()._check_params()
+        owner = type(self).__name__
         accepted = ("auto", "multinomial", "ovr")
         check_param(
-            type(self).__name__,
+            owner,
             "multi_class",
             self.multi_class,
             self.multi_class in accepted,
             f"one of {list(accepted)}",
+        )
+        check_param(
+            owner,
+            "class_weight",
+            self.class_weight,
+            self.class_weight is None
+            or isinstance(self.class_weight, dict)
+            or (isinstance(self.class_weight, str) and self.class_weight == "balanced"),
+            "None, 'balanced' or a dict {label: weight}",
         )
 
     def _prepare_targets(self, data: BlockData, summary: dict) -> Spec:
@@ -79,7 +106,18 @@ class LogisticRegression(ClassifierMixin, _DaskMLParams):
                 f"{classes[0]!r}. Pass data with both classes."
             )
         self.classes_ = classes
-        data.map_y(_encode_block, classes)
+        class_weights = None
+        if self.class_weight is not None:
+            # The classes once each, weighted by their totals: the weighted
+            # counts of the whole data, which is all that "balanced" reads.
+            class_weights = compute_class_weight(
+                self.class_weight,
+                classes=classes,
+                y=classes,
+                sample_weight=summary["counts"],
+            )
+            summary["total_weight"] = float(class_weights @ summary["counts"])
+        data.map_targets(_encode_block, classes, class_weights)
         if len(classes) == 2:
             family, outputs = "logistic", 1
         else:
@@ -89,13 +127,9 @@ class LogisticRegression(ClassifierMixin, _DaskMLParams):
         return Spec(family, self.n_features_in_, outputs, self.fit_intercept)
 
     def _initial_intercept(self, spec: Spec, summary: dict) -> Any:
-        share = summary["counts"] / summary["counts"].sum()
-        if spec.family == "logistic":
-            share = share[1:]
-        if spec.family == "multinomial":
-            logs = np.log(share)
-            return logs - logs.mean()
-        return np.log(share) - np.log1p(-share)
+        # scikit-learn's start: with the same start, the same objective and the
+        # same stopping rule, L-BFGS stops where scikit-learn's does at any tol.
+        return 0.0
 
     def _set_public(self, coef: np.ndarray, intercept: np.ndarray, n_iter: int):
         if self._fitted_family == "multinomial":

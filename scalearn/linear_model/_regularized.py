@@ -101,7 +101,7 @@ class Ridge(_AlphaRegressor):
     _auto_solver = "newton"
     _default_max_iter = 100
 
-    def _penalty(self, n_samples: int) -> Penalty:
+    def _penalty(self, n_samples: float) -> Penalty:
         return Penalty(l2=2.0 * self.alpha / n_samples)
 
 
@@ -112,7 +112,7 @@ class _L1Regressor(_AlphaRegressor):
     def _l1_share(self) -> float:
         """The fraction of the penalty that is L1."""
 
-    def _penalty(self, n_samples: int) -> Penalty:
+    def _penalty(self, n_samples: float) -> Penalty:
         share = self._l1_share()
         return Penalty(l1=2.0 * self.alpha * share, l2=2.0 * self.alpha * (1 - share))
 

@@ -3,9 +3,10 @@
 Every solver minimizes the same objective, normalized by the number of rows ``n``
 (as scikit-learn's solvers do, so a tolerance means the same at any ``n``)::
 
-    F(theta) = (1/n) * sum_i loss_i(theta) + l1 * ||w||_1 + l2 / 2 * ||w||^2
+    F(theta) = (1/n) * sum_i s_i * loss_i(theta) + l1 * ||w||_1 + l2 / 2 * ||w||^2
 
-where ``loss_i`` is the family's loss of row ``i`` (see ``_families``) and ``w``
+where ``loss_i`` is the family's loss of row ``i`` (see ``_families``), ``s_i``
+its weight (sample and class weights; 1 without), ``n = sum_i s_i``, and ``w``
 the coefficients in ``theta`` (intercepts are never penalized). The estimators
 translate their ``C`` or ``alpha`` into ``l1`` and ``l2``.
 
@@ -83,37 +84,50 @@ def fits_in_memory(X: da.Array) -> bool:
 
 
 class BlockData:
-    """The row blocks of ``X`` and ``y``, computed on in one ``dask.compute`` a pass.
+    """Row blocks of ``X``, ``y`` and the weights, computed on in one compute a pass.
 
-    ``passes`` counts the passes made over the data, for tests and reports.
+    ``weights`` is None (every row weighs 1) or aligned with ``y``. ``passes``
+    counts the passes made over the data, for tests and reports.
     """
 
-    def __init__(self, X: da.Array, y: Any, *, persist: bool) -> None:
+    def __init__(
+        self, X: da.Array, y: Any, weights: Any = None, *, persist: bool
+    ) -> None:
         # As Delayed blocks first: y may be a dask Series, and persisting it with
         # X's array in one call would mix graph types.
         x_blocks, y_blocks = to_row_blocks(X), to_row_blocks(y)
+        w_blocks = [None] * len(x_blocks) if weights is None else to_row_blocks(weights)
         if persist:
-            x_blocks, y_blocks = dask.persist(x_blocks, y_blocks)
+            x_blocks, y_blocks, w_blocks = dask.persist(x_blocks, y_blocks, w_blocks)
         self.persisted = persist
         self.x_blocks, self.y_blocks = list(x_blocks), list(y_blocks)
+        self.w_blocks = list(w_blocks)
         self.passes = 0
 
     @property
     def n_blocks(self) -> int:
         return len(self.x_blocks)
 
-    def map_y(self, func: Callable, *args: Any) -> None:
-        """Replace each ``y`` block by ``func(block, *args)`` (persisted if X is)."""
-        apply = dask.delayed(func, pure=True)
-        blocks = [apply(b, *args) for b in self.y_blocks]
-        self.y_blocks = list(dask.persist(*blocks)) if self.persisted else blocks
+    def map_targets(self, func: Callable, *args: Any) -> None:
+        """Replace each block's ``(y, w)`` by ``func(y, w, *args)``, lazily.
+
+        Persisted if the data are, so the new targets cost no pass of their own.
+        """
+        apply = dask.delayed(func, pure=True, nout=2)
+        blocks = zip(self.y_blocks, self.w_blocks, strict=True)
+        pairs = [apply(y, w, *args) for y, w in blocks]
+        y_blocks, w_blocks = [p[0] for p in pairs], [p[1] for p in pairs]
+        if self.persisted:
+            y_blocks, w_blocks = dask.persist(y_blocks, w_blocks)
+        self.y_blocks, self.w_blocks = list(y_blocks), list(w_blocks)
 
     def per_block(self, func: Callable, *args: Any, each: Any = None) -> list:
-        """``[func(X_b, y_b, *args[, each[b]]) for each block b]``, in one compute."""
+        """``[func(X_b, y_b, w_b, *args[, each[b]]) for each block b]``, one compute."""
         apply = dask.delayed(func, pure=True)
+        blocks = zip(self.x_blocks, self.y_blocks, self.w_blocks, strict=True)
         tasks = [
-            apply(xb, yb, *args) if each is None else apply(xb, yb, *args, each[i])
-            for i, (xb, yb) in enumerate(zip(self.x_blocks, self.y_blocks, strict=True))
+            apply(*block, *args) if each is None else apply(*block, *args, each[i])
+            for i, block in enumerate(blocks)
         ]
         self.passes += 1
         # One block gains nothing from a thread pool but its overhead.
@@ -125,9 +139,10 @@ class Objective:
     """``F`` and its derivatives at any points, one pass over the data per call."""
 
     def __init__(
-        self, data: BlockData, spec: Spec, penalty: Penalty, n_samples: int
+        self, data: BlockData, spec: Spec, penalty: Penalty, total_weight: float
     ) -> None:
-        self.data, self.spec, self.penalty, self.n = data, spec, penalty, n_samples
+        # n: the number of rows, or the sum of their weights when weighted.
+        self.data, self.spec, self.penalty, self.n = data, spec, penalty, total_weight
         mask = np.ones(spec.theta_shape, dtype=bool)
         if spec.fit_intercept:
             mask[-1, :] = False
@@ -307,7 +322,7 @@ def proximal_grad(
 # --- consensus ADMM ---------------------------------------------------------------
 
 
-def _admm_local(X, y, spec, n, rho, tol, state):
+def _admm_local(X, y, w, spec, n, rho, tol, state):
     """argmin_x (1/n) sum_{rows of this block} loss + rho/2 ||x - target||^2.
 
     Also returns the block's loss gradient at the consensus ``z``, so that the
@@ -316,7 +331,7 @@ def _admm_local(X, y, spec, n, rho, tol, state):
     start, target, z = state
 
     def loss_grad(theta):
-        row = block_eval(X, y, theta.reshape(1, *spec.theta_shape), spec, 1)[0]
+        row = block_eval(X, y, w, theta.reshape(1, *spec.theta_shape), spec, 1)[0]
         return row[0] / n, row[1:] / n
 
     def value_grad(theta):
