@@ -16,9 +16,9 @@ from scalearn.feature_extraction._documents import (
     document_blocks,
     is_dask_input,
     lazy_transform,
+    reads_text,
     tree_reduce,
 )
-from scalearn.feature_extraction._hashing import reads_text
 from scalearn.feature_extraction._stand_in import (
     one_count_each,
     sklearn_class,
@@ -99,7 +99,8 @@ class CountVectorizer(_SkCountVectorizer):
         owner = f"{type(self).__name__}.transform"
         check_collection(raw_documents, owner, text_only=reads_text(self))
         meta = self._output_meta()
-        return lazy_transform(self, raw_documents, sklearn_class(self), meta, owner)
+        method_of, text = sklearn_class(self), reads_text(self)
+        return lazy_transform(self, raw_documents, method_of, meta, owner, text)
 
     # --- hooks a subclass extends ---------------------------------------------------
 
@@ -171,8 +172,9 @@ class CountVectorizer(_SkCountVectorizer):
             self.max_features is not None and not self.binary and within is None
         )
         count = dask.delayed(count_terms, pure=True)
+        text = reads_text(self)
         parts = [
-            count(block, analyzer_of, owner, with_term_frequency, within)
+            count(block, analyzer_of, owner, with_term_frequency, within, text)
             for block in blocks
         ]
         (counts,) = compute(

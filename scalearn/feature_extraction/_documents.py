@@ -35,6 +35,16 @@ def is_dask_input(X: Any) -> bool:
     return isinstance(X, db.Bag) or container_kind(X) in (DASK_ARRAY, DASK_FRAME)
 
 
+def reads_text(vectorizer: Any) -> bool:
+    """Whether each document must be text: no file, analyzer or preprocessor
+    of the user's stands between the document and scikit-learn's string methods."""
+    return (
+        vectorizer.input == "content"
+        and not callable(vectorizer.analyzer)
+        and vectorizer.preprocessor is None
+    )
+
+
 def _is_text_dtype(dtype: Any) -> bool:
     if isinstance(dtype, np.dtype):
         return dtype.kind in "OUS"
@@ -202,7 +212,7 @@ def transform_block(
 
 
 def lazy_transform(
-    estimator: Any, X: Any, method_of: type, meta: Any, owner: str, text: bool = True
+    estimator: Any, X: Any, method_of: type, meta: Any, owner: str, text: bool
 ) -> da.Array:
     """``method_of.transform`` of (a frozen copy of) ``estimator`` on each block
     of dask ``X``: a lazy dask array of sparse blocks, one per block of ``X``.

@@ -13,19 +13,10 @@ from scalearn.feature_extraction._documents import (
     describe,
     is_dask_input,
     lazy_transform,
+    reads_text,
 )
 from scalearn.feature_extraction._stand_in import twin
 from scalearn.utils._validation import param_error
-
-
-def reads_text(vectorizer: Any) -> bool:
-    """Whether each document must be text: no file, analyzer or preprocessor
-    of the user's stands between the document and scikit-learn's string methods."""
-    return (
-        vectorizer.input == "content"
-        and not callable(vectorizer.analyzer)
-        and vectorizer.preprocessor is None
-    )
 
 
 class HashingVectorizer(_SkHashingVectorizer, auto_wrap_output_keys=None):
@@ -76,7 +67,8 @@ class HashingVectorizer(_SkHashingVectorizer, auto_wrap_output_keys=None):
         owner = f"{type(self).__name__}.transform"
         check_collection(X, owner, text_only=reads_text(self))
         meta = twin(self).transform([""])[:0]
-        return lazy_transform(self, X, _SkHashingVectorizer, meta, owner)
+        text = reads_text(self)
+        return lazy_transform(self, X, _SkHashingVectorizer, meta, owner, text)
 
 
 class FeatureHasher(_SkFeatureHasher, auto_wrap_output_keys=None):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 from numbers import Integral
 from typing import Any
 
@@ -39,25 +40,28 @@ def count_terms(
     vectorizer: Any,
     owner: str,
     with_term_frequency: bool,
-    within: frozenset | None = None,
+    within: frozenset | None,
+    text: bool,
 ) -> TermCounts:
     """Document frequency (and occurrences) of every term of one block.
 
     ``vectorizer.build_analyzer()`` (scikit-learn's analyzer) splits each
-    document into terms; with ``within``, only those terms are kept.
+    document into terms; with ``within``, only those terms are kept. With
+    ``text``, a failure caused by a document that is not text is explained.
     """
     docs = as_documents(block)
     analyze = vectorizer.build_analyzer()
-    document_frequency: Counter = Counter()
-    term_frequency: Counter | None = Counter() if with_term_frequency else None
+    term_frequency = None
     try:
-        for terms in map(analyze, docs):
-            if term_frequency is not None:
-                term_frequency.update(terms)
-            # Each term once per document, in the order the document shows them.
-            document_frequency.update(dict.fromkeys(terms).keys())
+        analyzed = map(analyze, docs)
+        if with_term_frequency:
+            analyzed = list(analyzed)
+            term_frequency = Counter(chain.from_iterable(analyzed))
+        # Each term once per document, in the order the document shows them.
+        document_frequency = Counter(chain.from_iterable(map(dict.fromkeys, analyzed)))
     except (AttributeError, TypeError, ValueError) as error:
-        explain_bad_document(docs, owner, error)
+        if text:
+            explain_bad_document(docs, owner, error)
         raise
     if within is not None:
         document_frequency = Counter(

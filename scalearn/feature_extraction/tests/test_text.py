@@ -131,6 +131,17 @@ def assert_same_vocabulary(ours, theirs):
     )
 
 
+def fit_both(cls, params, corpus, kind):
+    """Ours fitted on ``corpus`` as ``kind``, scikit-learn's on the list; the
+    vocabularies compared. Returns both, scikit-learn's output and our input."""
+    expected = getattr(sk_text, cls.__name__)(**params)
+    expected_X = expected.fit_transform(corpus)
+    docs = as_kind(corpus, kind)
+    ours = cls(**params).fit(docs)
+    assert_same_vocabulary(ours, expected)
+    return ours, expected, expected_X, docs
+
+
 COUNT_PARAMS = [
     {},
     {"ngram_range": (1, 2)},
@@ -151,11 +162,7 @@ COUNT_PARAMS = [
 @pytest.mark.parametrize("params", COUNT_PARAMS, ids=str)
 @pytest.mark.parametrize("kind", KINDS)
 def test_count_vectorizer_equals_sklearn(corpus, kind, params):
-    expected = sk_text.CountVectorizer(**params)
-    expected_X = expected.fit_transform(corpus)
-    docs = as_kind(corpus, kind)
-    ours = CountVectorizer(**params).fit(docs)
-    assert_same_vocabulary(ours, expected)
+    ours, expected, expected_X, docs = fit_both(CountVectorizer, params, corpus, kind)
     assert_same_matrix(ours.transform(docs), expected_X)
     again = CountVectorizer(**params)
     assert_same_matrix(again.fit_transform(docs), expected_X)
@@ -195,11 +202,7 @@ TFIDF_PARAMS = [
 @pytest.mark.parametrize("params", TFIDF_PARAMS, ids=str)
 @pytest.mark.parametrize("kind", KINDS)
 def test_tfidf_vectorizer_equals_sklearn(corpus, kind, params):
-    expected = sk_text.TfidfVectorizer(**params)
-    expected_X = expected.fit_transform(corpus)
-    docs = as_kind(corpus, kind)
-    ours = TfidfVectorizer(**params).fit(docs)
-    assert_same_vocabulary(ours, expected)
+    ours, expected, expected_X, docs = fit_both(TfidfVectorizer, params, corpus, kind)
     if params.get("use_idf", True):
         assert ours.idf_.dtype == expected.idf_.dtype
         np.testing.assert_array_equal(ours.idf_, expected.idf_)
@@ -207,6 +210,8 @@ def test_tfidf_vectorizer_equals_sklearn(corpus, kind, params):
         with pytest.raises(AttributeError):
             ours.idf_
     assert_same_matrix(ours.transform(docs), expected_X, exact=False)
+    # Fitted on dask, it transforms a list as scikit-learn's would.
+    assert_same_matrix(ours.transform(corpus), expected_X, exact=False)
     assert_same_matrix(
         TfidfVectorizer(**params).fit_transform(docs), expected_X, exact=False
     )
