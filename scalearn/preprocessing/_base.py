@@ -6,6 +6,34 @@ pass, which are then handed to scikit-learn as a tiny in-memory *summary* with t
 same statistics (so that scikit-learn validates the parameters and sets every
 fitted attribute itself), and transformed lazily by scikit-learn's own method on
 each block.
+
+What ``transform`` returns (``set_output``)
+-------------------------------------------
+The output has the container of the input, and ``set_output`` picks the
+DataFrame library of in-memory output:
+
+============== ================= ================= ==========================
+input          "default"         "pandas"          "polars"
+============== ================= ================= ==========================
+numpy          numpy             pandas DataFrame  polars DataFrame
+pandas         pandas DataFrame  pandas DataFrame  polars DataFrame
+dask array     dask array        dask array        dask array
+dask DataFrame dask DataFrame    dask DataFrame    dask DataFrame
+============== ================= ================= ==========================
+
+Two choices differ from scikit-learn, for one reason: a fitted pipeline must see
+the same kind of data whether it is given dask or in-memory data.
+
+- A pandas DataFrame gives a pandas DataFrame (named by
+  ``get_feature_names_out()``, on the input's index) under the default output,
+  where scikit-learn gives a numpy array. A dask DataFrame gives a dask
+  DataFrame, so a pipeline fitted on dask data hands named columns to its last
+  step; that step must get named columns from pandas input too, or
+  scikit-learn warns that "X does not have valid feature names". Sparse output
+  stays sparse. Use ``.to_numpy()`` for an array.
+- polars has no lazy distributed collection, so with "polars" dask input keeps
+  its container: a dask DataFrame of pandas partitions (call
+  ``polars.from_pandas`` on a computed result), never a computed polars frame.
 """
 
 from __future__ import annotations
@@ -16,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.utils.metaestimators import available_if
 
 from scalearn.utils._containers import (
     is_dask_array,
@@ -106,7 +135,7 @@ class DaskTransformerMixin:
 
         With "pandas" (or "polars"), numpy and pandas input give a DataFrame of
         that library; dask input keeps its own container (dask DataFrame in,
-        dask DataFrame out).
+        dask DataFrame out). See the module docstring for the whole table.
         """
         check_param(
             type(self).__name__,
@@ -122,8 +151,15 @@ class DaskTransformerMixin:
     def _as_configured(self, out: Any, X: Any) -> Any:
         """In-memory output wrapped as ``set_output`` asks."""
         config = transform_output(self)
-        if config == "default" or isinstance(out, pd.DataFrame):
+        if isinstance(out, pd.DataFrame):
             return out
+        if config == "default":
+            dense_frame = isinstance(X, pd.DataFrame) and np.ndim(out) == 2
+            if not dense_frame or sp.issparse(out):
+                return out
+            # pandas in, pandas out: as a dask DataFrame gives a dask DataFrame.
+            names = list(self.get_feature_names_out())
+            return pd.DataFrame(out, index=X.index, columns=names)
         if sp.issparse(out):
             raise ValueError(
                 f"{type(self).__name__}: {config} output does not support sparse "
@@ -137,6 +173,19 @@ class DaskTransformerMixin:
             return pl.DataFrame(np.asarray(out), schema=names, orient="row")
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(out, index=index, columns=names)
+
+    @available_if(lambda self: hasattr(sklearn_class(self), "inverse_transform"))
+    def inverse_transform(self, X: Any, **kwargs: Any) -> Any:
+        """scikit-learn's ``inverse_transform`` of in-memory ``X``.
+
+        A DataFrame (what pandas input gives) is handed over as a writable
+        array: pandas 3 gives read-only arrays, which some inverses write into,
+        and some inverses index their input as an array. Subclasses handle dask
+        input and call this for the rest.
+        """
+        if isinstance(X, pd.DataFrame):
+            X = X.to_numpy(copy=True)
+        return sklearn_class(self).inverse_transform(self, X, **kwargs)
 
     def _lazy(
         self,
