@@ -291,34 +291,47 @@ def run_rounds(args: argparse.Namespace, order: list, X: Any, Xd: Any) -> None:
         print(f"  round {round_ + 1}: " + ", ".join(line))
 
 
+def run_part(
+    args: argparse.Namespace, title: str, rows: int, order: list, cache: dict
+) -> tuple[Contender, Contender]:
+    """Time the contenders on the blobs; return scikit-learn's and dask-ml's."""
+    print(f"\n== {title} ==")
+    X, Xd = blobs(args, rows, cache)
+    run_rounds(args, order, X, Xd)
+    by_key = {c.key: c for c in order}
+    return by_key["sklearn"], by_key["dask_ml"]
+
+
+def record(c: Contender, sk: Contender, dm: Contender) -> dict[str, Any]:
+    """A contender's times, ratios and inertia, for the JSON file."""
+    return {
+        "label": c.label,
+        "error": c.error,
+        "seconds_best": c.best,
+        "seconds_median": c.median,
+        "seconds_all": c.seconds,
+        "background_cores": c.background,
+        "sklearn_seconds_over_this": ratio(sk.best, c.best),
+        "dask_ml_seconds_over_this": ratio(dm.best, c.best),
+        "inertia_squared": c.inertia,
+        "inertia_over_sklearn": ratio(c.inertia, sk.inertia),
+    }
+
+
 def most_background(c: Contender) -> str:
     return fmt(max((b for b in c.background if b is not None), default=None))
 
 
 def run_kmeans(args: argparse.Namespace, cache: dict) -> tuple[dict, dict]:
     """KMeans side by side: the section of the JSON file and its targets."""
-    print("\n== KMeans ==")
-    X, Xd = blobs(args, args.rows, cache)
     order = contenders(args)
-    run_rounds(args, order, X, Xd)
-
-    by_key = {c.key: c for c in order}
-    sk, dm = by_key["sklearn"], by_key["dask_ml"]
+    sk, dm = run_part(args, "KMeans", args.rows, order, cache)
     results, rows = {}, []
     for c in order:
         gap = ratio(c.inertia, sk.inertia)
         results[c.key] = {
-            "label": c.label,
-            "error": c.error,
-            "seconds_best": c.best,
-            "seconds_median": c.median,
-            "seconds_all": c.seconds,
-            "background_cores": c.background,
-            "sklearn_seconds_over_this": ratio(sk.best, c.best),
-            "dask_ml_seconds_over_this": ratio(dm.best, c.best),
-            "inertia_squared": c.inertia,
+            **record(c, sk, dm),
             "inertia_reported": c.own_inertia,
-            "inertia_over_sklearn": gap,
             "n_iter": c.n_iter,
         }
         rows.append(
@@ -434,29 +447,12 @@ def minibatch_contenders(args: argparse.Namespace) -> list[Contender]:
 
 def run_minibatch(args: argparse.Namespace, cache: dict) -> tuple[dict, dict]:
     """MiniBatchKMeans side by side: the section of the JSON file and its targets."""
-    print("\n== MiniBatchKMeans ==")
-    X, Xd = blobs(args, args.minibatch_rows, cache)
     order = minibatch_contenders(args)
-    run_rounds(args, order, X, Xd)
-    by_key = {c.key: c for c in order}
-    sk, dm = by_key["sklearn"], by_key["dask_ml"]
+    sk, dm = run_part(args, "MiniBatchKMeans", args.minibatch_rows, order, cache)
     results, rows = {}, []
     for c in order:
         gap = ratio(c.inertia, sk.inertia)
-        results[c.key] = {
-            "label": c.label,
-            "error": c.error,
-            "seconds_best": c.best,
-            "seconds_median": c.median,
-            "seconds_all": c.seconds,
-            "background_cores": c.background,
-            "sklearn_seconds_over_this": ratio(sk.best, c.best),
-            "dask_ml_seconds_over_this": ratio(dm.best, c.best),
-            "inertia_squared": c.inertia,
-            "inertia_over_sklearn": gap,
-            "epochs": c.n_iter,
-            "steps": c.n_steps,
-        }
+        results[c.key] = {**record(c, sk, dm), "epochs": c.n_iter, "steps": c.n_steps}
         rows.append(
             [
                 c.label,

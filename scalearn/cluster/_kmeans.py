@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import dask
@@ -20,6 +19,12 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scalearn.cluster import _blocks, _init
+from scalearn.cluster._params import (
+    check_ints,
+    check_n_init,
+    check_non_negative,
+    given_centers,
+)
 from scalearn.utils._containers import (
     align_y,
     is_dask,
@@ -261,13 +266,10 @@ class KMeans(CentersMixin):
 
     def _check_params(self) -> None:
         name = type(self).__name__
-        integer = (numbers.Integral, np.integer)
-        check_param(
-            name,
-            "n_clusters",
-            self.n_clusters,
-            isinstance(self.n_clusters, integer) and self.n_clusters >= 1,
-            "an int >= 1",
+        check_ints(
+            self,
+            {"n_clusters": 1, "max_iter": 1, "init_max_iter": 1},
+            ("init_max_iter",),
         )
         text_init = isinstance(self.init, str)
         check_param(
@@ -277,21 +279,7 @@ class KMeans(CentersMixin):
             self.init in INITS if text_init else hasattr(self.init, "__len__"),
             f"one of {list(INITS)} or an array of shape (n_clusters, n_features)",
         )
-        for param, low in (("max_iter", 1), ("init_max_iter", 1)):
-            value = getattr(self, param)
-            ok = isinstance(value, integer) and value >= low
-            if param == "init_max_iter" and value is None:
-                ok = True
-            check_param(name, param, value, ok, f"an int >= {low}")
-        for param in ("tol", "oversampling_factor"):
-            value = getattr(self, param)
-            check_param(
-                name,
-                param,
-                value,
-                isinstance(value, numbers.Real) and value >= 0,
-                "a real number >= 0",
-            )
+        check_non_negative(self, ("tol", "oversampling_factor"))
         check_param(
             name,
             "algorithm",
@@ -299,14 +287,7 @@ class KMeans(CentersMixin):
             self.algorithm in ALGORITHMS,
             f"one of {list(ALGORITHMS)}",
         )
-        check_param(
-            name,
-            "n_init",
-            self.n_init,
-            self.n_init == "auto"
-            or (isinstance(self.n_init, integer) and self.n_init >= 1),
-            "'auto' or an int >= 1",
-        )
+        check_n_init(self)
 
     def _n_runs(self) -> int:
         if not isinstance(self.init, str):
@@ -320,15 +301,8 @@ class KMeans(CentersMixin):
     ) -> np.ndarray:
         """The initial centers, in one ``dask.compute`` (none for given centers)."""
         if not isinstance(self.init, str):
-            centers = np.asarray(self.init, dtype=dtype)
-            expected = (self.n_clusters, n_features)
-            if centers.shape != expected:
-                raise ValueError(
-                    f"{type(self).__name__}.fit: init has shape {centers.shape} but "
-                    f"must have shape {expected} (n_clusters, n_features). Pass one "
-                    "row per cluster with X's columns."
-                )
-            return centers
+            owner = f"{type(self).__name__}.fit"
+            return given_centers(self.init, self.n_clusters, n_features, dtype, owner)
         if self.init == "random":
             graph = _init.random_rows(blocks, self.n_clusters, rng, dtype)
         elif self.init == "k-means++":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections import deque
 from typing import Any
@@ -21,6 +20,12 @@ from scalearn.cluster._kmeans import (
     in_memory_blocks,
     sum_over_blocks,
     too_few_rows,
+)
+from scalearn.cluster._params import (
+    check_ints,
+    check_n_init,
+    check_non_negative,
+    given_centers,
 )
 from scalearn.utils._containers import (
     align_y,
@@ -386,26 +391,13 @@ class MiniBatchKMeans(CentersMixin):
     # --- validation ----------------------------------------------------------------
 
     def _check_params(self) -> None:
-        name = type(self).__name__
-        integer = (numbers.Integral, np.integer)
-
-        def whole(param: str, low: int, none_ok: bool = False) -> None:
-            value = getattr(self, param)
-            ok = (none_ok and value is None) or (
-                isinstance(value, integer) and not isinstance(value, bool)
-            )
-            ok = ok and (value is None or value >= low)
-            accepted = f"an int >= {low}" + (" or None" if none_ok else "")
-            check_param(name, param, value, ok, accepted)
-
-        whole("n_clusters", 1)
-        whole("max_iter", 1)
-        whole("batch_size", 1)
-        whole("init_size", 1, none_ok=True)
-        whole("max_no_improvement", 0, none_ok=True)
+        lows = {"n_clusters": 1, "max_iter": 1, "batch_size": 1, "init_size": 1}
+        check_ints(
+            self, {**lows, "max_no_improvement": 0}, ("init_size", "max_no_improvement")
+        )
         init = self.init
         check_param(
-            name,
+            type(self).__name__,
             "init",
             init,
             init in INITS
@@ -414,23 +406,8 @@ class MiniBatchKMeans(CentersMixin):
             f"one of {list(INITS)}, a callable or an array of shape "
             "(n_clusters, n_features)",
         )
-        for param in ("tol", "reassignment_ratio"):
-            value = getattr(self, param)
-            check_param(
-                name,
-                param,
-                value,
-                isinstance(value, numbers.Real) and value >= 0,
-                "a real number >= 0",
-            )
-        check_param(
-            name,
-            "n_init",
-            self.n_init,
-            self.n_init == "auto"
-            or (isinstance(self.n_init, integer) and self.n_init >= 1),
-            "'auto' or an int >= 1",
-        )
+        check_non_negative(self, ("tol", "reassignment_ratio"))
+        check_n_init(self)
 
     def _validated(self, X: Any, reset: bool) -> np.ndarray:
         return validate_data(
@@ -507,14 +484,10 @@ class MiniBatchKMeans(CentersMixin):
         if isinstance(self.init, str) and self.init == "k-means||":
             centers = self._scalable_centers(blocks, rng, dtype)
         elif not isinstance(self.init, str) and not callable(self.init):
-            centers = np.asarray(self.init, dtype=dtype)
-            expected = (self.n_clusters, values.shape[1])
-            if centers.shape != expected:
-                raise ValueError(
-                    f"{owner}: init has shape {centers.shape} but must have shape "
-                    f"{expected} (n_clusters, n_features). Pass one row per "
-                    "cluster with X's columns."
-                )
+            n_features = values.shape[1]
+            centers = given_centers(
+                self.init, self.n_clusters, n_features, dtype, owner
+            )
         if centers is not None and self.tol == 0:
             return centers, 0.0
         graph = _init.random_rows(blocks, self._init_rows(n_rows), rng, dtype)

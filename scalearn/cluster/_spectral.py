@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import dask
@@ -15,6 +14,7 @@ from sklearn.utils.validation import validate_data
 
 from scalearn.cluster import _blocks, _init
 from scalearn.cluster._kmeans import IN_MEMORY_BLOCK_ROWS, KMeans, too_few_rows
+from scalearn.cluster._params import check_ints, check_n_init, check_non_negative
 from scalearn.utils._containers import (
     has_known_rows,
     is_dask,
@@ -392,11 +392,7 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         return assigner
 
     def _check_params(self) -> None:
-        integer = (numbers.Integral, np.integer)
-        for param in ("n_clusters", "n_components"):
-            value = getattr(self, param)
-            ok = isinstance(value, integer) and not isinstance(value, bool)
-            check_param(OWNER, param, value, ok and value >= 1, "an int >= 1")
+        check_ints(self, {"n_clusters": 1, "n_components": 1})
         check_param(
             OWNER,
             "n_components",
@@ -434,21 +430,8 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
             "'discretize' and 'cluster_qr' are scikit-learn's; pass "
             "assign_labels='kmeans' or an estimator such as MiniBatchKMeans.",
         )
-        check_param(
-            OWNER,
-            "n_init",
-            self.n_init,
-            self.n_init == "auto"
-            or (isinstance(self.n_init, integer) and self.n_init >= 1),
-            "'auto' or an int >= 1",
-        )
-        check_param(
-            OWNER,
-            "gamma",
-            self.gamma,
-            isinstance(self.gamma, numbers.Real) and self.gamma >= 0,
-            "a real number >= 0",
-        )
+        check_n_init(self)
+        check_non_negative(self, ("gamma",))
         for param in ("kernel_params", "kmeans_params"):
             value = getattr(self, param)
             check_param(

@@ -6,19 +6,10 @@ import pytest
 from sklearn.cluster import KMeans as SkKMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from scalearn.cluster import KMeans, _blocks
 
 CONTAINERS = ["numpy", "pandas", "dask_array", "dask_frame"]
-
-
-@pytest.fixture(scope="module")
-def blobs():
-    X, y = make_blobs(
-        n_samples=2_000, n_features=4, centers=5, cluster_std=1.0, random_state=3
-    )
-    return X, y
 
 
 @pytest.fixture(scope="module")
@@ -225,19 +216,3 @@ def test_weighted_keys_draw_in_proportion_to_weight():
         for s in range(50)
     ]
     assert sum(float(f[0, 0]) == 42.0 for f in firsts) >= 45
-
-
-EXPECTED_FAILURES = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "the random initialisation draws differently from weighted rows and from "
-        "repeated rows, so the fits differ (scikit-learn's KMeans fails it too)"
-    ),
-}
-
-
-@parametrize_with_checks(
-    [KMeans(n_clusters=3, random_state=0)],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILURES,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)

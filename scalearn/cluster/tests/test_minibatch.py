@@ -6,22 +6,12 @@ import pandas as pd
 import pytest
 from sklearn.cluster import KMeans as SkKMeans
 from sklearn.cluster import MiniBatchKMeans as SkMiniBatchKMeans
-from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import scalearn
 from scalearn.cluster import MiniBatchKMeans, _minibatch
 
 CONTAINERS = ["numpy", "pandas", "dask_array", "dask_frame"]
-
-
-@pytest.fixture(scope="module")
-def blobs():
-    X, y = make_blobs(
-        n_samples=2_000, n_features=4, centers=5, cluster_std=1.0, random_state=3
-    )
-    return X, y
 
 
 @pytest.fixture(scope="module")
@@ -258,19 +248,3 @@ def test_blocks_stream_with_bounded_read_ahead(blobs):
         mp.setattr(_minibatch, "partial_fit_step", step)
         MiniBatchKMeans(5, init=X[:5], max_iter=1, compute_labels=False).fit(Xd)
     assert 1 <= seen["max"] <= 3
-
-
-EXPECTED_FAILURES = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "mini-batches of weighted rows and of repeated rows differ, so the fits "
-        "differ (scikit-learn's MiniBatchKMeans fails it too)"
-    ),
-}
-
-
-@parametrize_with_checks(
-    [MiniBatchKMeans(n_clusters=3, random_state=0)],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILURES,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)

@@ -9,7 +9,6 @@ from sklearn.cluster import SpectralClustering as SkSpectralClustering
 from sklearn.datasets import make_blobs, make_circles, make_moons
 from sklearn.metrics import adjusted_rand_score
 from sklearn.metrics.pairwise import rbf_kernel
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from scalearn.cluster import MiniBatchKMeans, SpectralClustering, _spectral
 
@@ -197,19 +196,3 @@ def test_kernels_on_one_block():
     vectors = _spectral.normalized_affinities(x, x, kernel, weights) @ projection
     np.testing.assert_allclose(vectors.T @ vectors, np.eye(k), atol=1e-8)
     np.testing.assert_allclose(normalized @ vectors, vectors * values, atol=1e-8)
-
-
-EXPECTED_FAILURES = {
-    "check_methods_sample_order_invariance": (
-        "the check sets n_components=1 and n_clusters=2, which SpectralClustering "
-        "rejects: m landmarks give at most m eigenvectors"
-    ),
-}
-
-
-@parametrize_with_checks(
-    [SpectralClustering(n_clusters=3, n_components=20, random_state=0)],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILURES,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
