@@ -248,3 +248,15 @@ def test_blocks_stream_with_bounded_read_ahead(blobs):
         mp.setattr(_minibatch, "partial_fit_step", step)
         MiniBatchKMeans(5, init=X[:5], max_iter=1, compute_labels=False).fit(Xd)
     assert 1 <= seen["max"] <= 3
+
+
+def test_verbose_reports_each_epoch(blobs, capsys):
+    X, _ = blobs
+    model = MiniBatchKMeans(5, max_iter=2, max_no_improvement=None, verbose=1)
+    model.fit(da.from_array(X, chunks=500))
+    lines = [line for line in capsys.readouterr().out.splitlines() if "epoch" in line]
+    assert [line.split(",")[0] for line in lines] == [
+        "MiniBatchKMeans: epoch 1",
+        "MiniBatchKMeans: epoch 2",
+    ]
+    assert "8 steps" in lines[-1]
