@@ -12,7 +12,6 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from scalearn import linear_model as sl
-from scalearn.linear_model import _solvers
 from scalearn.linear_model._families import FAMILIES, Spec, block_eval
 
 CONTAINERS = ["numpy", "pandas", "dask_array", "dask_frame"]
@@ -109,18 +108,13 @@ def test_unknown_chunk_sizes(labelled):
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "newton", "proximal_grad", "admm"])
-def test_one_compute_per_pass(classification_data, count_computes, monkeypatch, solver):
+def test_one_compute_per_pass(
+    classification_data, count_computes, kernel_calls, solver
+):
     """Every solver step is one dask.compute, and fit adds a fixed two to those."""
     X, y = classification_data
     Xd, yd = da.from_array(X, chunks=200), da.from_array(y, chunks=200)
-    passes = []
-    original = _solvers.BlockData.per_block
-
-    def counted(self, func, *args, **kwargs):
-        passes.append(func.__name__)
-        return original(self, func, *args, **kwargs)
-
-    monkeypatch.setattr(_solvers.BlockData, "per_block", counted)
+    passes = kernel_calls  # per_block's kernels, one a pass
     extra = []
     for max_iter in (2, 100):
         passes.clear()

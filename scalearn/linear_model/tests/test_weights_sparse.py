@@ -10,7 +10,6 @@ import scipy.sparse as sp
 from sklearn import linear_model as sk
 
 from scalearn import linear_model as sl
-from scalearn.linear_model import _solvers
 
 N, P, CHUNK = 900, 5, 300
 STRICT = {"tol": 1e-10, "max_iter": 10_000}
@@ -193,18 +192,11 @@ def test_class_weight(X, weights, n_classes, class_weight):
     np.testing.assert_allclose(params_of(ours), params_of(theirs), atol=1e-6)
 
 
-def test_balanced_class_weight_costs_no_pass(X, count_computes, monkeypatch):
+def test_balanced_class_weight_costs_no_pass(X, count_computes, kernel_calls):
     """The class totals come from fit's first pass; the weights ride on y's
     encoding, which is persisted with it."""
     y = labels(X, 2, seed=8)
-    kernels = []
-    original = _solvers.BlockData.per_block
-
-    def counted(self, func, *args, **kwargs):
-        kernels.append(func.__name__)
-        return original(self, func, *args, **kwargs)
-
-    monkeypatch.setattr(_solvers.BlockData, "per_block", counted)
+    kernels = kernel_calls
     model = sl.LogisticRegression(class_weight="balanced")
     with count_computes() as counter:
         model.fit(dask(X), dask(y), sample_weight=dask(np.ones(N)))
