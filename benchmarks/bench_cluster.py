@@ -31,8 +31,11 @@ equivalent ``Incremental(sklearn MiniBatchKMeans)`` (one pass of
 ``partial_fit`` over the blocks; dask-ml has no MiniBatchKMeans) and
 scalearn's ``MiniBatchKMeans`` on the dask array (epochs of ``partial_fit``
 over the shuffled blocks until its early stopping, then lazy labels and the
-inertia in one pass), plus scalearn without ``compute_labels``. These chains run
-one block at a time, so BLAS keeps its threads for all of them.
+inertia in one pass), plus scalearn without ``compute_labels`` and
+scikit-learn on one thread (its OpenMP threads start for every mini-batch of
+1024 rows, which a busy machine makes very slow). These chains run one block
+at a time, so BLAS keeps its threads for all of them; scalearn's steps run on
+one thread of their own accord.
 
 ``--which spectral`` compares SpectralClustering on concentric circles
 (``make_circles(rows, factor=0.4, noise=0.05, random_state=0)``, rbf with
@@ -155,6 +158,7 @@ class Contender:
     make: Any
     rounds: int
     pin_blas: bool | None = None  # None: pinned to one thread on dask
+    one_thread: bool = False  # every thread pool (BLAS, OpenMP) on one thread
     seconds: list[float] = field(default_factory=list)
     background: list[float | None] = field(default_factory=list)
     inertia: float | None = None
@@ -227,8 +231,11 @@ def fit_once(c: Contender, X: np.ndarray, Xd: da.Array) -> float | None:
         return None
     data = Xd if c.on_dask else X
     pinned = c.on_dask if c.pin_blas is None else c.pin_blas
-    limit = 1 if pinned else None
-    with threadpool_limits(limits=limit, user_api="blas"), warnings.catch_warnings():
+    limits = threadpool_limits(
+        limits=1 if pinned or c.one_thread else None,
+        user_api=None if c.one_thread else "blas",
+    )
+    with limits, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tic = time.perf_counter()
         try:
@@ -417,6 +424,14 @@ def minibatch_contenders(args: argparse.Namespace) -> list[Contender]:
             False,
             lambda: SklearnMiniBatchKMeans(k, random_state=0),
             args.repeat,
+        ),
+        Contender(
+            "sklearn_one_thread",
+            "scikit-learn MiniBatchKMeans, one thread (numpy)",
+            False,
+            lambda: SklearnMiniBatchKMeans(k, random_state=0),
+            args.repeat,
+            one_thread=True,
         ),
         Contender(
             "dask_ml",
