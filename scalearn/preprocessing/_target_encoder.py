@@ -147,10 +147,9 @@ def block_statistics(
     y = _target(y_block)
     folds = block_folds(y, plan, block_index)
     k = plan.n_folds
-    found: dict = {"rows": len(y), "missing_y": int(pd.isna(y).sum())}
-    numeric = y.dtype.kind in "biuf"
     use_classes = _uses_classes(plan, y)
-    found["whole"] = use_classes
+    found: dict = {"missing_y": int(pd.isna(y).sum()), "by_class": use_classes}
+    numeric = y.dtype.kind in "biuf"
     y_float = y.astype(np.float64) if plan.moments and numeric else None
     if use_classes:
         y_codes, y_values = pd.factorize(y, use_na_sentinel=False)
@@ -311,7 +310,10 @@ class TargetEncoder(
     ``KFold`` / ``StratifiedKFold`` passed as ``cv``) and the block's position,
     so the encodings differ from scikit-learn's, but no row is encoded with
     its own target. See the module docstring for the fold assignment. On
-    numpy and pandas input everything is scikit-learn's own.
+    dask input ``cv`` is an int >= 2, None (5 folds), or a ``KFold`` or
+    ``StratifiedKFold`` (its ``n_splits``, ``shuffle`` and ``random_state``);
+    other splitters need row positions and are refused. On numpy and pandas
+    input everything is scikit-learn's own.
 
     Examples
     --------
@@ -460,7 +462,7 @@ class TargetEncoder(
     def _target_type(self, found: tuple) -> str:
         if self.target_type != "auto":
             return self.target_type
-        if not all(f["whole"] for f in found):
+        if not all(f["by_class"] for f in found):
             return "continuous"
         return "binary" if len(_merged_classes(found)) <= 2 else "multiclass"
 
