@@ -191,7 +191,8 @@ def run_workloads(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {w: {} for w in args.workloads}
     for workload in args.workloads:
         run = runner(sk_text, workload, docs)
-        results[workload]["scikit-learn"] = measure(run, args)
+        results[workload]["scikit-learn"] = found = measure(run, args)
+        print(f"  {workload} scikit-learn: {found['seconds']:.2f} s", flush=True)
     n_workers = len(os.sched_getaffinity(0))
     for name in args.schedulers:
         with scheduler(name, n_workers):
@@ -207,6 +208,9 @@ def run_workloads(args: argparse.Namespace) -> dict[str, Any]:
                     except Exception as error:
                         found = {"error": repr(error)[:300]}
                         print(f"  {workload} {key}: failed: {found['error']}")
+                    else:
+                        seconds = found["seconds"]
+                        print(f"  {workload} {key}: {seconds:.2f} s", flush=True)
                     results[workload][key] = found
     return results
 
