@@ -78,6 +78,16 @@ QUICK_ARGS = {
         "--repeat",
         "2",
     ],
+    "target_encoder": [
+        "--rows",
+        "200000",
+        "--partition-rows",
+        "50000",
+        "--users",
+        "20000",
+        "--repeat",
+        "1",
+    ],
 }
 SCRIPTS = {
     "predict": "bench_predict.py",
@@ -90,6 +100,7 @@ SCRIPTS = {
     "linear": "bench_linear.py",
     "cluster": "bench_cluster.py",
     "sgd_averaging": "bench_sgd_averaging.py",
+    "target_encoder": "bench_target_encoder.py",
 }
 
 

@@ -217,11 +217,26 @@ class ColumnTransformer(sk_compose.ColumnTransformer, auto_wrap_output_keys=None
             self.remainder.set_output(transform=transform)
         return self
 
-    def _named(self, out: Any, X: Any) -> Any:
+    def _named(self, out: Any, X: Any, same_kind: bool = False) -> Any:
         """In-memory output labelled as ``set_output`` asks (scikit-learn's
-        automatic wrapping, which this class opts out of to keep dask lazy)."""
+        automatic wrapping, which this class opts out of to keep dask lazy).
+
+        With ``same_kind``, dense output for a pandas DataFrame is a DataFrame
+        under the default output too, as scalearn's transformers give: a
+        Pipeline fitted on a dask DataFrame then predicts on pandas with the
+        feature names its final step saw.
+        """
         config = transform_output(self)
-        if config == "default" or sp.issparse(out):
+        if sp.issparse(out):
+            return out
+        if config == "default":
+            if (
+                same_kind
+                and isinstance(X, pd.DataFrame)
+                and isinstance(out, np.ndarray)
+            ):
+                names = self._names_out(out.shape[1])
+                return pd.DataFrame(out, index=X.index, columns=names, dtype=out.dtype)
             return out
         names = list(self.get_feature_names_out())
         if config == "polars":
@@ -249,7 +264,7 @@ class ColumnTransformer(sk_compose.ColumnTransformer, auto_wrap_output_keys=None
     def fit_transform(self, X: Any, y: Any = None, **params: Any) -> Any:
         """Fit, then transform; lazy output for dask input."""
         if not is_dask(X):
-            return self._named(super().fit_transform(X, y, **params), X)
+            return self._named(super().fit_transform(X, y, **params), X, same_kind=True)
         self._fit_dask(X, y, params)
         return self.transform(X)
 
@@ -349,7 +364,7 @@ class ColumnTransformer(sk_compose.ColumnTransformer, auto_wrap_output_keys=None
     def transform(self, X: Any, **params: Any) -> Any:
         """Transform each column group and stack the results; lazy on dask."""
         if not is_dask(X):
-            return self._named(super().transform(X, **params), X)
+            return self._named(super().transform(X, **params), X, same_kind=True)
         owner = f"{type(self).__name__}.transform"
         self._check_dask_input(X, owner)
         if params:

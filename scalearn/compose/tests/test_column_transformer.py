@@ -232,15 +232,38 @@ def test_pipeline_of_scalearn_steps_is_accepted_on_dask():
         (make_pipeline(sl.StandardScaler(), sl.MinMaxScaler()), ["fare"]),
         remainder="drop",
     )
-    # Pandas output inside: scalearn's scalers name a dask frame's output but
-    # not a pandas one by default, so the second step would warn per partition.
-    ours.set_output(transform="pandas")
     theirs = sk_compose.make_column_transformer(
         (make_pipeline(sk.StandardScaler(), sk.MinMaxScaler()), ["fare"])
     )
     np.testing.assert_allclose(
         ours.fit_transform(ddf).compute(), theirs.fit_transform(df), rtol=1e-10
     )
+
+
+def test_pipeline_fitted_on_dask_predicts_on_pandas_without_warnings():
+    from sklearn.linear_model import LogisticRegression
+
+    df = frame()
+    y = (df["tip"] > 3.0).to_numpy()
+    ddf = dd.from_pandas(df, npartitions=3)
+    model = make_pipeline(
+        make_column_transformer(
+            (sl.OneHotEncoder(sparse_output=False), ["pay"]),
+            (sl.StandardScaler(), ["fare", "rooms"]),
+        ),
+        ParallelPostFit(LogisticRegression()),
+    )
+    model[0].fit(ddf)
+    features = model[0].transform(df)
+    # pandas in, pandas out under the default output, named as on dask data.
+    assert isinstance(features, pd.DataFrame)
+    assert list(features.columns) == list(model[0].get_feature_names_out())
+    assert features.index.equals(df.index)
+    model[1].fit(features, y)
+    # Warnings are errors in this suite: a feature-name mismatch would fail.
+    predicted = model.predict(df)
+    lazy = model.predict(ddf).compute()
+    np.testing.assert_array_equal(predicted, lazy.to_numpy())
 
 
 def test_plain_sklearn_transformer_is_refused_with_the_fix():
