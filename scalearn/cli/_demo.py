@@ -34,7 +34,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 from dask.utils import format_bytes
-from distributed import Client, LocalCluster, performance_report
+from distributed import Client, performance_report
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
@@ -44,6 +44,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.preprocessing import StandardScaler as InMemoryScaler
 
 from scalearn._config import config_context
+from scalearn.cli._cluster import ClusterUnavailable, LocalShape, connect
 from scalearn.cli._measure import Step, format_table, measure
 from scalearn.cli._taxi import (
     CATEGORICAL_COLUMN,
@@ -79,8 +80,7 @@ SAMPLE_ROWS = 100_000
 EPOCHS = 2
 SEED = 0
 LOCAL_WORKERS = 2
-CONNECT_TIMEOUT = "10s"
-WORKERS_TIMEOUT = 60
+_LOCAL_SHAPE = LocalShape(workers=LOCAL_WORKERS, threads_per_worker=1)
 
 # Dask's pyarrow parquet reader fuses files smaller than this size into one
 # partition. The demo keeps one partition per file, so that blocks stay the
@@ -197,14 +197,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         with ExitStack() as stack:
             workdir = stack.enter_context(_workdir(args.workdir))
-            client = stack.enter_context(_client(args.scheduler))
+            client = stack.enter_context(connect(args.scheduler, _LOCAL_SHAPE))
             if args.report is not None:
                 stack.enter_context(performance_report(filename=str(args.report)))
             stack.enter_context(config_context(progress_bar=args.progress))
             stack.enter_context(dask.config.set(_DASK_SETTINGS))
             _introduce(client, layout, workdir, kept=args.workdir is not None)
             steps = _walk_regimes(client, workdir, layout)
-    except _ClusterUnavailable as exc:
+    except ClusterUnavailable as exc:
         print(f"scalearn demo: {exc}", file=sys.stderr)
         return 1
     _conclude(steps, time.perf_counter() - started, args)
@@ -308,10 +308,6 @@ def read_trips(path: Path, layout: Layout) -> Trips:
 # --- the session: work directory, cluster, report -----------------------------
 
 
-class _ClusterUnavailable(RuntimeError):
-    """The scheduler given with ``--scheduler`` cannot run the demo."""
-
-
 @contextmanager
 def _workdir(path: Path | None) -> Iterator[Path]:
     """The given directory (created if needed, and kept), or a temporary one."""
@@ -321,36 +317,6 @@ def _workdir(path: Path | None) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="scalearn-demo-") as tmp:
         yield Path(tmp)
-
-
-@contextmanager
-def _client(address: str | None) -> Iterator[Client]:
-    """A client of the scheduler at ``address``, or of a new local cluster."""
-    if address is None:
-        cluster = LocalCluster(
-            n_workers=LOCAL_WORKERS,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-        )
-        with cluster, Client(cluster) as client:
-            yield client
-        return
-    try:
-        client = Client(address, timeout=CONNECT_TIMEOUT)
-    except OSError as exc:
-        raise _ClusterUnavailable(
-            f"could not connect to the Dask scheduler at {address!r} ({exc})"
-        ) from exc
-    with client:
-        try:
-            client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
-        except TimeoutError as exc:
-            raise _ClusterUnavailable(
-                f"the Dask scheduler at {address!r} has had no worker for "
-                f"{WORKERS_TIMEOUT} s"
-            ) from exc
-        yield client
 
 
 def _introduce(client: Client, layout: Layout, workdir: Path, *, kept: bool) -> None:

@@ -25,7 +25,6 @@ import math
 import sys
 import time
 import uuid
-from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -33,12 +32,27 @@ from typing import Any
 import dask
 import dask.dataframe as dd
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
+from dask.utils import parse_bytes
 from distributed import as_completed
 from fsspec.core import url_to_fs
 
 from scalearn._config import config_context
-from scalearn.cli._demo import _client, _ClusterUnavailable
+from scalearn.cli._cluster import (
+    ClusterUnavailable,
+    Connection,
+    LocalShape,
+    positive_int,
+)
+from scalearn.cli._read import (
+    FORMATS,
+    InputError,
+    InputFileError,
+    Inputs,
+    find_inputs,
+    read_inputs,
+)
 from scalearn.persist import (
     ModelFileError,
     ModelInfo,
@@ -46,6 +60,7 @@ from scalearn.persist import (
     UntrustedModelError,
     load_with_info,
 )
+from scalearn.utils._executor import one_blas_thread
 from scalearn.utils._progress import progress_bar
 from scalearn.wrappers._parallel_post_fit import post_fit_view
 
@@ -61,30 +76,9 @@ DESCRIPTION = (
 )
 
 METHODS = ("predict", "predict_proba", "transform")
-CSV = "csv"
-PARQUET = "parquet"
-FORMATS = ("auto", CSV, PARQUET)
-_SUFFIXES = {
-    ".csv": CSV,
-    ".csv.gz": CSV,
-    ".csv.bz2": CSV,
-    ".csv.xz": CSV,
-    ".parquet": PARQUET,
-    ".parq": PARQUET,
-    ".pq": PARQUET,
-}
 JOB_FILE = "_scalearn_predict.json"
 PART_NAME = "part.{:05d}.parquet"
 PROBA_PREFIX = "proba_"
-_GLOB_CHARS = set("*?[")
-
-
-class InputError(ValueError):
-    """Inputs, options or an output that ``scalearn predict`` cannot work with."""
-
-
-class InputFileError(ValueError):
-    """An input file that cannot be read as the format it claims."""
 
 
 # --- command line -------------------------------------------------------------
@@ -145,11 +139,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the inputs' format (default: from their suffix)",
     )
     parser.add_argument(
+        "--blocksize",
+        type=byte_size,
+        metavar="SIZE",
+        help="CSV inputs: bytes of CSV per partition ('64MB', '1GiB', or 0 "
+        "for a partition per file; default 64MiB). Each worker thread holds "
+        "a few partitions in memory, several times this size as pandas frames. "
+        "Compressed CSV files are read whole",
+    )
+    parser.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="address of a running Dask scheduler (tcp://host:8786); by default "
-        "a local cluster is started and closed at the end. Its workers need "
-        "scalearn installed and access to the inputs and the output",
+        "a local cluster is started (while the model loads) and closed at the "
+        "end. Its workers need scalearn installed and access to the inputs and "
+        "the output",
+    )
+    cluster = parser.add_argument_group(
+        "local cluster", "the cluster started when --scheduler is not given"
+    )
+    cluster.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="number of workers (default: one per core, or one with --no-processes)",
+    )
+    cluster.add_argument(
+        "--threads-per-worker",
+        type=positive_int,
+        metavar="N",
+        help="threads of each worker (default: the cores shared among the "
+        "workers, at least one)",
+    )
+    cluster.add_argument(
+        "--processes",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run each worker in a process of its own (the default: models "
+        "whose Python code holds the GIL score in parallel), or, with "
+        "--no-processes, as threads of this process (starts a few seconds "
+        "sooner, uses less memory, and suits models that release the GIL)",
     )
     parser.add_argument(
         "--resume",
@@ -188,170 +217,89 @@ def run(args: argparse.Namespace) -> int:
     """Run ``scalearn predict`` with parsed options; return the exit code."""
     started = time.perf_counter()
     try:
-        model, info = load_with_info(
-            args.model, trust_pickle=args.trust_pickle, trusted=args.trust_type
-        )
-        inputs = find_inputs(args.inputs, args.format)
-        planned = plan_job(model, info, inputs, args)
-        output = Output(args.output)
-        todo = output.prepare(planned, resume=args.resume, overwrite=args.overwrite)
-        if todo is None:
-            _say(f"scalearn predict: {args.output} is already complete.")
-            return 0
-        with ExitStack() as stack:
-            client = stack.enter_context(_client(args.scheduler))
-            stack.enter_context(config_context(progress_bar=args.progress))
+        shape = local_shape(args)
+        with Connection(args.scheduler, shape) as connection:
+            model, info = load_with_info(
+                args.model, trust_pickle=args.trust_pickle, trusted=args.trust_type
+            )
+            inputs = find_inputs(args.inputs, args.format)
+            planned = plan_job(model, info, inputs, args)
+            output = Output(args.output)
+            todo = output.prepare(planned, resume=args.resume, overwrite=args.overwrite)
+            if todo is None:
+                _say(f"scalearn predict: {args.output} is already complete.")
+                return 0
+            client = connection.client()
             scoring = time.perf_counter()
-            rows = score(planned, output, todo, client)
+            with ExitStack() as stack:
+                stack.enter_context(config_context(progress_bar=args.progress))
+                if args.scheduler is None and not shape.processes:
+                    # The workers are this process's threads: BLAS on top of
+                    # them would oversubscribe the cores.
+                    stack.enter_context(one_blas_thread())
+                rows = score(planned, output, todo, client)
             seconds = time.perf_counter() - scoring
-        output.finish(planned, overwrite=args.overwrite)
+            output.finish(planned, overwrite=args.overwrite)
+            _summarize(
+                planned, output, todo, rows, seconds, time.perf_counter() - started
+            )
     except (
         InputError,
         InputFileError,
         ModelFileError,
         UntrustedModelError,
         SchemaError,
-        _ClusterUnavailable,
+        ClusterUnavailable,
     ) as exc:
         print(f"scalearn predict: {exc}", file=sys.stderr)
         return 1
-    _summarize(planned, output, todo, rows, seconds, time.perf_counter() - started)
     return 0
+
+
+def byte_size(text: str) -> int:
+    """Parse ``--blocksize``: a number of bytes, with a unit or not.
+
+    Examples
+    --------
+    >>> byte_size("64MB"), byte_size("1KiB"), byte_size("0")
+    (64000000, 1024, 0)
+    """
+    try:
+        size = parse_bytes(text)
+    except (ValueError, TypeError):
+        size = -1
+    if size < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a size such as 64MB, 256MiB or 0, got {text!r}"
+        )
+    return size
+
+
+def local_shape(args: argparse.Namespace) -> LocalShape:
+    """The local cluster's shape from the options (they must not come with
+    ``--scheduler``)."""
+    given = {
+        "--workers": args.workers,
+        "--threads-per-worker": args.threads_per_worker,
+        "--processes/--no-processes": args.processes,
+    }
+    if args.scheduler is not None:
+        named = [name for name, value in given.items() if value is not None]
+        if named:
+            raise InputError(
+                f"{', '.join(named)} shape the local cluster, but --scheduler "
+                f"{args.scheduler!r} names a running one, whose workers run the "
+                "job. Leave out one or the other."
+            )
+    return LocalShape.choose(
+        args.workers,
+        args.threads_per_worker,
+        processes=args.processes is not False,
+    )
 
 
 def _say(text: str = "") -> None:
     print(text, flush=True)
-
-
-# --- inputs -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The input files, found from the command line's paths and patterns.
-
-    Attributes
-    ----------
-    fs : fsspec.AbstractFileSystem
-        The one file system they are all on.
-    paths : tuple of str
-        Their paths on ``fs``, in order.
-    format : str
-        ``"csv"`` or ``"parquet"``.
-    """
-
-    fs: Any
-    paths: tuple[str, ...]
-    format: str
-
-    def urls(self) -> list[str]:
-        return [self.fs.unstrip_protocol(path) for path in self.paths]
-
-
-def _format_of(path: str) -> str | None:
-    lowered = path.lower()
-    for suffix, kind in _SUFFIXES.items():
-        if lowered.endswith(suffix):
-            return kind
-    return None
-
-
-def find_inputs(patterns: Sequence[str], fmt: str = "auto") -> Inputs:
-    """Expand paths, directories and globs into the input files, in order.
-
-    A directory stands for the CSV or parquet files under it. All the files
-    must be on one file system and in one format.
-
-    Raises
-    ------
-    InputError
-        Nothing matches a pattern, or the files mix formats or file systems.
-    """
-    fs = None
-    paths: list[str] = []
-    for pattern in patterns:
-        pattern_fs, root = url_to_fs(pattern)
-        if fs is None:
-            fs = pattern_fs
-        elif type(pattern_fs) is not type(fs):
-            raise InputError(
-                f"the inputs are on several file systems ({pattern!r} is not on "
-                f"the first one's, {fs.protocol!r}). Score them in separate runs."
-            )
-        found = _expand(pattern_fs, root)
-        if not found:
-            raise InputError(
-                f"no input file matches {pattern!r}. Check the path; a directory "
-                "must hold .csv or .parquet files."
-            )
-        paths += [p for p in found if p not in paths]
-    kinds = {_format_of(path) for path in paths}
-    if fmt == "auto":
-        if None in kinds or len(kinds) != 1:
-            raise InputError(
-                "cannot tell the inputs' format from their names "
-                f"({sorted(kinds, key=str)} among {paths[:5]}). Pass --format csv "
-                "or --format parquet, and score one format per run."
-            )
-        fmt = kinds.pop()
-    return Inputs(fs, tuple(paths), fmt)
-
-
-def _expand(fs: Any, root: str) -> list[str]:
-    if _GLOB_CHARS & set(root):
-        return sorted(p for p in fs.glob(root) if fs.isfile(p))
-    if fs.isdir(root):
-        return sorted(p for p in fs.find(root) if _format_of(p) is not None)
-    return [root] if fs.exists(root) else []
-
-
-def read_inputs(inputs: Inputs, columns: list[str] | None) -> dd.DataFrame:
-    """The inputs as a lazy dask DataFrame of ``columns`` (all when None).
-
-    Parquet: one partition per file, read with pandas' reader; a file that
-    cannot be read fails its task with an error naming it. CSV: dask's reader,
-    which splits large files into blocks.
-    """
-    if inputs.format == CSV:
-        frame = dd.read_csv(inputs.urls())
-        return frame if columns is None else frame[columns]
-    meta = _parquet_meta(inputs.fs, inputs.paths[0], columns)
-    return dd.from_map(
-        _read_parquet_file,
-        list(inputs.paths),
-        fs=inputs.fs,
-        columns=columns,
-        meta=meta,
-        enforce_metadata=False,
-        label="read-parquet",
-    )
-
-
-def _parquet_meta(fs: Any, path: str, columns: list[str] | None) -> pd.DataFrame:
-    try:
-        with fs.open(path, "rb") as f:
-            empty = pq.ParquetFile(f).schema_arrow.empty_table().to_pandas()
-    except Exception as exc:
-        raise _unreadable(fs, path, exc) from exc
-    return empty if columns is None else empty[columns]
-
-
-def _unreadable(fs: Any, path: str, exc: Exception) -> InputFileError:
-    return InputFileError(
-        f"cannot read the input {fs.unstrip_protocol(path)!r} as parquet "
-        f"({type(exc).__name__}: {exc}). The file is corrupt, truncated or not "
-        "parquet, or lacks columns the first input file has: write it again, or "
-        "leave it out of the inputs."
-    )
-
-
-def _read_parquet_file(path: str, fs: Any, columns: list[str] | None) -> pd.DataFrame:
-    """Read one parquet file; the per-partition kernel of :func:`read_inputs`."""
-    try:
-        frame = pd.read_parquet(path, columns=columns, filesystem=fs)
-    except Exception as exc:
-        raise _unreadable(fs, path, exc) from exc
-    return frame
 
 
 # --- the job ------------------------------------------------------------------
@@ -413,9 +361,10 @@ def plan_job(
     names = list(info.schema.names) if info.schema.names is not None else None
     wanted = None if names is None else list(dict.fromkeys(names + id_columns))
     # Check every column first, then read only those needed.
-    everything = read_inputs(inputs, None)
+    blocksize = getattr(args, "blocksize", None)
+    everything = read_inputs(inputs, None, blocksize)
     _check_columns(everything, id_columns, info, inputs)
-    frame = everything if wanted is None else read_inputs(inputs, wanted)
+    frame = everything if wanted is None else read_inputs(inputs, wanted, blocksize)
     features = names or [c for c in frame.columns if c not in id_columns]
     predictions = _lazy_predictions(model, method, frame, features, id_columns)
     job = Job(
@@ -582,10 +531,22 @@ def write_partition(frame: pd.DataFrame, fs: Any, directory: str, index: int) ->
     """
     final = f"{directory}/{PART_NAME.format(index)}"
     temporary = f"{final}.{uuid.uuid4().hex}.tmp"
+    table = pa.Table.from_pandas(frame, preserve_index=False)
     with fs.open(temporary, "wb") as f:
-        frame.to_parquet(f, index=False)
+        pq.write_table(table, f, use_dictionary=_dictionary_columns(table))
     fs.mv(temporary, final)
     return len(frame)
+
+
+def _dictionary_columns(table: pa.Table) -> list[str]:
+    """The columns worth dictionary-encoding: all but floating-point ones.
+
+    Probabilities and scores are nearly all distinct: building a dictionary
+    for them, only to give it up, costs more than the rest of the write.
+    """
+    return [
+        field.name for field in table.schema if not pa.types.is_floating(field.type)
+    ]
 
 
 def score(planned: _Planned, output: Output, todo: list[int], client: Any) -> int:
