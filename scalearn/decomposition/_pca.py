@@ -20,6 +20,7 @@ from scalearn.preprocessing._base import (
     forget_fit,
 )
 from scalearn.utils._containers import is_dask, is_dask_frame, to_row_blocks
+from scalearn.utils._executor import one_blas_thread
 from scalearn.utils._progress import compute
 from scalearn.utils._validation import numeric_array, param_error
 
@@ -41,7 +42,9 @@ def with_options(constraints: dict, name: str, extra: tuple[str, ...]) -> dict:
 def one_pass_summary(values: da.Array, kind: str, center: bool, desc: str) -> tuple:
     """(n, mean, variance, summary) of dask ``values``: one ``dask.compute``."""
     task = dask.delayed(_blocks.block_summary, pure=True)
-    parts = compute(*[task(b, kind, center) for b in to_row_blocks(values)], desc=desc)
+    tasks = [task(b, kind, center) for b in to_row_blocks(values)]
+    with one_blas_thread():
+        parts = compute(*tasks, desc=desc)
     return _blocks.merge_summaries(list(parts), kind, center)
 
 
@@ -59,16 +62,17 @@ def randomized_spectrum(
     if shift is not None:
         data = data - shift
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    _, singular, vt = da.linalg.svd_compressed(
-        data,
-        n_components,
-        n_power_iter=n_iter,
-        iterator="QR",
-        n_oversamples=n_oversamples,
-        seed=seed,
-        compute=True,
-    )
-    singular, vt = dask.compute(singular, vt)
+    with one_blas_thread():
+        _, singular, vt = da.linalg.svd_compressed(
+            data,
+            n_components,
+            n_power_iter=n_iter,
+            iterator="QR",
+            n_oversamples=n_oversamples,
+            seed=seed,
+            compute=True,
+        )
+        singular, vt = dask.compute(singular, vt)
     return _blocks.spectrum_flip(singular, vt)
 
 

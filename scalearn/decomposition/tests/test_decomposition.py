@@ -242,3 +242,18 @@ def test_truncated_svd_sparse_input_stays_sparse(data):
     ours = TruncatedSVD(3, random_state=0).fit(X)
     theirs = skd.TruncatedSVD(3, random_state=0).fit(X)
     np.testing.assert_allclose(ours.components_, theirs.components_)
+
+
+def test_block_summaries_read_in_slices(monkeypatch):
+    """A block read in many slices gives the summary of the whole block."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(1_000, 5)) + 20
+    whole = {k: _blocks.block_summary(x, k, True)[2] for k in ("qr", "scatter")}
+    monkeypatch.setattr(_blocks, "SLICE_ELEMENTS", 64)  # slices of 20 rows
+    for kind, expected in whole.items():
+        sliced = _blocks.block_summary(x, kind, True)[2]
+        np.testing.assert_allclose(
+            sliced.T @ sliced if kind == "qr" else sliced,
+            expected.T @ expected if kind == "qr" else expected,
+            rtol=1e-10,
+        )
