@@ -66,14 +66,15 @@ def _one_thread() -> Any:
 
 def partial_fit_step(
     state: tuple[Any, Any], block: tuple[Any, Any], measure: bool
-) -> tuple[Any, tuple[float, float] | None]:
+) -> tuple[Any, tuple[float, float, float] | None]:
     """``partial_fit`` the model on one block; return it with the block's record.
 
     The record is the block's mean inertia per unit of weight against the
     centers *before* the update (progressive, as scikit-learn measures a
     mini-batch; measured on at most ``MEASURE_ROWS`` evenly spaced rows, and
-    only with ``measure``) and the squared shift of the centers. An empty
-    block (an empty partition) leaves the model alone and has no record.
+    only with ``measure``), the standard error of that mean, and the squared
+    shift of the centers. An empty block (an empty partition) leaves the
+    model alone and has no record.
     """
     model, _ = state
     rows, weights = block
@@ -83,18 +84,26 @@ def partial_fit_step(
     before = np.array(model.init if before is None else before, copy=True)
     rows = _blocks.as_float(rows, before.dtype)
     with _one_thread():
-        mean = _mean_inertia(rows, weights, before) if measure else np.nan
+        mean, error = _mean_inertia(rows, weights, before) if measure else (0, 0)
         model.partial_fit(rows, sample_weight=weights)
     shift = float(((model.cluster_centers_ - before) ** 2).sum())
-    return model, (mean, shift)
+    return model, (mean, error, shift)
 
 
-def _mean_inertia(rows: np.ndarray, weights: Any, centers: np.ndarray) -> float:
+def _mean_inertia(
+    rows: np.ndarray, weights: Any, centers: np.ndarray
+) -> tuple[float, float]:
+    """Weighted mean squared distance of the rows to their nearest center, on
+    at most ``MEASURE_ROWS`` of them, and its standard error."""
     step = -(-len(rows) // MEASURE_ROWS)
     w = _blocks.row_weights(weights, len(rows))[::step]
     total = w.sum()
-    inertia = _blocks.nearest(rows[::step], centers)[1] @ w
-    return float(inertia / total) if total > 0 else 0.0
+    if total <= 0:
+        return 0.0, 0.0
+    distances = _blocks.nearest(rows[::step], centers)[1]
+    mean = float(distances @ w / total)
+    spread = float((distances - mean) ** 2 @ w / total)
+    return mean, np.sqrt(spread / len(w))
 
 
 def stream_blocks(
@@ -147,6 +156,13 @@ class _Convergence:
     exponentially with the weight ``2 / (n_blocks + 1)``) has not reached a
     new low for ``max_no_improvement`` blocks in a row (off when None). The
     first block's inertia, that of the initial centers, is left out.
+
+    A new low must beat the last by more than the (smoothed) standard error
+    of a block's measure: scikit-learn's random batches make the smoothed
+    inertia wander once the centers settle, so that lows stop coming, but
+    blocks can be few or alike (a single block is measured alike each
+    epoch), and then the centers' ever smaller moves would make a new low of
+    every step.
     """
 
     def __init__(
@@ -157,26 +173,28 @@ class _Convergence:
         self.max_no_improvement = max_no_improvement
         self.n_records = 0
         self.smoothed: float | None = None
+        self.error = 0.0
         self.lowest = np.inf
         self.stale = 0
         self.stopped = False
 
-    def __call__(self, record: tuple[float, float]) -> bool:
+    def __call__(self, record: tuple[float, float, float]) -> bool:
         self.stopped = self._converged(record)
         return self.stopped
 
-    def _converged(self, record: tuple[float, float]) -> bool:
-        mean, shift = record
+    def _converged(self, record: tuple[float, float, float]) -> bool:
+        mean, error, shift = record
         self.n_records += 1
         if self.n_records == 1:
             return False
         if self.smoothed is None:
-            self.smoothed = mean
+            self.smoothed, self.error = mean, error
         else:
             self.smoothed += self.alpha * (mean - self.smoothed)
+            self.error += self.alpha * (error - self.error)
         if self.tolerance > 0 and shift <= self.tolerance:
             return True
-        if self.smoothed < self.lowest:
+        if self.smoothed < self.lowest - self.error:
             self.lowest, self.stale = self.smoothed, 0
         else:
             self.stale += 1

@@ -260,3 +260,10 @@ def test_verbose_reports_each_epoch(blobs, capsys):
         "MiniBatchKMeans: epoch 2",
     ]
     assert "8 steps" in lines[-1]
+
+
+def test_a_single_block_stops_early(blobs):
+    """Measured alike each epoch, one block must not make every step a new low."""
+    X, _ = blobs
+    model = MiniBatchKMeans(5, random_state=0).fit(da.from_array(X, chunks=-1))
+    assert model.n_steps_ == model.n_iter_ < 30
