@@ -9,8 +9,10 @@ then costs little of the run.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -171,6 +173,11 @@ def _close(client: Client, cluster: Any) -> None:
             cluster.close()
 
 
+def _import_all(modules: list[str]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
 class Connection:
     """:func:`connect` in a background thread; a context manager.
 
@@ -182,11 +189,29 @@ class Connection:
     ----------
     address : str or None
     shape : LocalShape
+    warm_up : sequence of str
+        Modules every worker imports as soon as the cluster is up (those of
+        the tasks to come), while the caller prepares them.
     """
 
-    def __init__(self, address: str | None, shape: LocalShape) -> None:
+    def __init__(
+        self, address: str | None, shape: LocalShape, warm_up: Sequence[str] = ()
+    ) -> None:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="scalearn-cluster")
         self._started = self._pool.submit(_open, address, shape)
+        if warm_up:
+            self._pool.submit(self._warm_up, list(warm_up))
+
+    def _warm_up(self, modules: list[str]) -> None:
+        """Import ``modules`` on every worker, while the caller does its own
+        work: a fresh worker process otherwise spends its first seconds of
+        the job importing pandas, pyarrow and scikit-learn."""
+        if self._started.exception() is not None:
+            return
+        # A worker that cannot import them fails its tasks with the error:
+        # nothing is lost by not warming it up.
+        with contextlib.suppress(Exception):
+            self.client().run(_import_all, modules)
 
     def client(self) -> Client:
         """The client, once the cluster has started (re-raises its failure)."""

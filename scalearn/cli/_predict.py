@@ -79,6 +79,9 @@ METHODS = ("predict", "predict_proba", "transform")
 JOB_FILE = "_scalearn_predict.json"
 PART_NAME = "part.{:05d}.parquet"
 PROBA_PREFIX = "proba_"
+#: What the scoring tasks import on a worker (and, through them, pandas,
+#: pyarrow, dask.dataframe and scikit-learn's base).
+_WORKER_MODULES = ("scalearn.cli._predict", "scalearn.cli._read")
 
 
 # --- command line -------------------------------------------------------------
@@ -218,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         shape = local_shape(args)
-        with Connection(args.scheduler, shape) as connection:
+        with Connection(args.scheduler, shape, warm_up=_WORKER_MODULES) as connection:
             model, info = load_with_info(
                 args.model, trust_pickle=args.trust_pickle, trusted=args.trust_type
             )

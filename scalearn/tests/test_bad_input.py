@@ -8,6 +8,7 @@ Nothing is written, and neither the input nor the estimator's parameters change.
 from __future__ import annotations
 
 import copy
+import re
 import warnings
 
 import dask
@@ -214,6 +215,7 @@ def scoring_job(tmp_path):
 
 
 def _score(cluster, root, *inputs):
+    """Run ``scalearn predict`` on ``inputs`` (options may follow the paths)."""
     return main(
         [
             "predict",
@@ -238,20 +240,45 @@ def test_corrupt_or_truncated_csv(capsys, cluster, scoring_job, damage):
     code = _score(cluster, root, good, bad)
     err = capsys.readouterr().err
     assert code == 1
+    assert "b.csv' as CSV" in err
+    assert "a.csv" not in err
     assert "--resume" in err
     assert not (root / "out").exists()
 
 
-def test_corrupt_parquet(capsys, cluster, scoring_job):
-    root, _ = scoring_job
-    (root / "bad.parquet").write_bytes(b"PAR1 this is not parquet")
-    code = _score(cluster, root, root / "bad.parquet")
+def _csv_lines(trips):
+    return trips[list(FEATURES)].to_csv(index=False).splitlines(keepends=True)
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "where", "error"),
+    [
+        ("1.5,2,3,4.0,credit,extra,fields\n", "at line 251", "ParserError"),
+        ("1.5,two,3,4.0,credit\n", r"in lines (\d+) to (\d+)", "ValueError"),
+    ],
+    ids=["extra-fields", "text-in-a-number"],
+)
+def test_csv_parse_error_names_the_file_and_line(
+    capsys, cluster, scoring_job, bad_line, where, error
+):
+    root, trips = scoring_job
+    lines = _csv_lines(trips)
+    lines[250] = bad_line  # line 251 of the file, with its header line 1
+    (root / "good.csv").write_text("".join(_csv_lines(trips)))
+    (root / "bad.csv").write_text("".join(lines))
+    # Blocks of about 4 kB: the bad line is in a later block than the header.
+    code = _score(cluster, root, root / "good.csv", root / "bad.csv", "--blocksize=4kB")
     err = capsys.readouterr().err
     assert code == 1
-    assert "bad.parquet' as parquet" in err
-    assert "corrupt, truncated or not parquet" in err
+    found = re.search(
+        rf"cannot read the input '[^']*bad\.csv' as CSV {where} \({error}: ", err
+    )
+    assert found is not None, err
+    if found.groups():  # pandas gave no line: the block's lines, around 251
+        first, last = map(int, found.groups())
+        assert 1 < first <= 251 <= last <= len(lines)
+    assert "Fix that line" in err
     assert not (root / "out").exists()
-    assert not (root / ".out.partial").exists()
 
 
 def test_model_file_that_is_not_a_model(capsys, cluster, scoring_job):
