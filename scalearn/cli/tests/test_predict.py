@@ -11,12 +11,13 @@ import fsspec
 import joblib
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from distributed import LocalCluster
 
 from scalearn.cli import main
 from scalearn.cli._demo import tip_pipeline
-from scalearn.cli._predict import JOB_FILE, InputError, find_inputs
+from scalearn.cli._predict import JOB_FILE, InputError, find_inputs, write_partition
 from scalearn.cli._taxi import FEATURES, TARGET, TRIP_ID, make_trips
 from scalearn.persist import save
 
@@ -337,3 +338,85 @@ def test_default_local_cluster_from_the_command_line(data):
     assert "on 2 Dask workers" in result.stdout
     assert "scoring partitions" in result.stderr  # the bar, on standard error
     assert len(pd.read_parquet(data / "out")) == N_FILES * ROWS_PER_FILE
+
+
+def test_csv_blocksize_splits_files_into_partitions(
+    capsys, cluster, data, model, trips
+):
+    code, out, err = _predict(
+        capsys,
+        cluster,
+        data / "model.scalearn",
+        data / "csv",
+        "-o",
+        data / "out",
+        "--id-columns",
+        TRIP_ID,
+        "--blocksize",
+        "5kB",
+    )
+    assert code == 0, err
+    parts = sorted((data / "out").glob("part.*.parquet"))
+    assert len(parts) > N_FILES  # each ~17 kB file gives several partitions
+    result = pd.read_parquet(data / "out")
+    ids, predictions = _expected(model, trips, "predict")
+    np.testing.assert_array_equal(result[TRIP_ID], ids)  # no row lost or doubled
+    np.testing.assert_array_equal(result["prediction"], predictions)
+    assert f"({len(parts)} partitions)" in out
+
+
+def test_threads_only_local_cluster(capsys, data, model, trips):
+    code = main(
+        [
+            "predict",
+            str(data / "model.scalearn"),
+            str(data / "pq"),
+            *("-o", str(data / "out"), "--no-progress"),
+            *("--no-processes", "--threads-per-worker", "2"),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "on 1 Dask workers (2 threads)" in out
+    result = pd.read_parquet(data / "out")
+    np.testing.assert_array_equal(
+        result["prediction"], _expected(model, trips, "predict")[1]
+    )
+
+
+def test_local_cluster_options_clash_with_scheduler(capsys, cluster, data):
+    code, _, err = _predict(
+        capsys,
+        cluster,
+        data / "model.scalearn",
+        data / "pq",
+        "-o",
+        data / "out",
+        "--workers",
+        "3",
+    )
+    assert code == 1
+    assert "--workers shape the local cluster, but --scheduler" in err
+    _assert_nothing_written(data)
+
+
+@pytest.mark.parametrize("bad", ["-1", "lots"])
+def test_blocksize_must_be_a_size(capsys, bad):
+    with pytest.raises(SystemExit):
+        main(["predict", "m", "in.csv", "-o", "out", f"--blocksize={bad}"])
+    assert "must be a size such as 64MB" in capsys.readouterr().err
+
+
+def test_float_columns_are_written_without_dictionary(tmp_path):
+    frame = pd.DataFrame({"vendor": ["a", "b"] * 50, "proba_1": np.linspace(0, 1, 100)})
+    fs = fsspec.filesystem("file")
+    assert write_partition(frame, fs, str(tmp_path), 7) == 100
+    written = pq.ParquetFile(tmp_path / "part.00007.parquet")
+    encodings = {
+        written.schema_arrow.names[i]: written.metadata.row_group(0).column(i).encodings
+        for i in range(2)
+    }
+    assert any("DICTIONARY" in e for e in encodings["vendor"])
+    assert not any("DICTIONARY" in e for e in encodings["proba_1"])
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path), frame)
+    assert [p.name for p in tmp_path.iterdir()] == ["part.00007.parquet"]
