@@ -4,11 +4,15 @@ The job, end to end:
 
 1. The model file is loaded safely (:func:`scalearn.persist.load_with_info`:
    skops by default, pickles only with ``--trust-pickle``), and the inputs are
-   checked against the columns it was trained on, from metadata only.
+   checked against the columns it was trained on, from metadata only. The
+   local cluster starts meanwhile, in the background, and its workers import
+   what the tasks need (:mod:`scalearn.cli._cluster`).
 2. Each input partition is read, scored by the model blockwise (as
    :class:`~scalearn.wrappers.ParallelPostFit` does) and written to its own
    parquet file by the task that scored it, so memory holds a few partitions
-   at a time and this process never holds the data.
+   at a time and this process never holds the data. Floating-point columns
+   are written without dictionary encoding: probabilities are nearly all
+   distinct, and building a dictionary only to drop it cost most of a write.
 3. Files are written under a hidden sibling of the output directory, each one
    under a temporary name first; the directory takes the output's name only
    when every partition is written. A failed or interrupted run leaves nothing
