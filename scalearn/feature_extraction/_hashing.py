@@ -57,7 +57,8 @@ class HashingVectorizer(_SkHashingVectorizer, auto_wrap_output_keys=None):
         """Validate the parameters; nothing is learned."""
         if not is_dask_input(X):
             return super().partial_fit(X, y)
-        check_collection(X, f"{type(self).__name__}.partial_fit")
+        owner = f"{type(self).__name__}.partial_fit"
+        check_collection(X, owner, text_only=reads_text(self))
         return super().partial_fit([], y)
 
     def transform(self, X: Any) -> Any:

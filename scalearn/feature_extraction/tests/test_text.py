@@ -459,6 +459,8 @@ def test_numbers_are_refused_before_any_compute(count_computes):
             CountVectorizer().fit(numbers)
         with pytest.raises(ValueError, match="astype"):
             HashingVectorizer().transform(dd.from_dask_array(numbers))
+        with pytest.raises(ValueError, match=r"HashingVectorizer.partial_fit.*astype"):
+            HashingVectorizer().partial_fit(numbers)
     assert counter.count == 0
     # With a preprocessor of the user's, any document may do, as in scikit-learn.
     out = CountVectorizer(preprocessor=str).fit_transform(numbers)
