@@ -269,6 +269,8 @@ default=None
             )
         if weights is None:
             return Xd, yd, None
+        if not is_dask(weights) and not math.isnan(Xd.shape[0]):
+            weights = _in_memory_weights(weights, Xd.shape[0], owner)
         wd = _one_column(align_y(X, weights, owner=owner), owner, "sample_weight")
         if not pd.api.types.is_numeric_dtype(wd.dtype):
             raise ValueError(

@@ -29,11 +29,10 @@ def _label_block(X: Any, coef: np.ndarray, intercept: np.ndarray, classes):
 def _encode_block(y: Any, w: Any, classes: np.ndarray, class_weights: Any):
     """Class codes 0..K-1 as floats, and the rows' weights times their class's."""
     codes = np.searchsorted(classes, np.asarray(y))
-    if class_weights is None:
-        return codes.astype(np.float64), None if w is None else np.asarray(w, float)
-    weights = class_weights[codes]
-    if w is not None:
-        weights = weights * np.asarray(w, dtype=np.float64)
+    weights = None if w is None else np.asarray(w, dtype=np.float64)
+    if class_weights is not None:
+        by_class = class_weights[codes]
+        weights = by_class if weights is None else weights * by_class
     return codes.astype(np.float64), weights
 
 
@@ -136,7 +135,8 @@ class LogisticRegression(ClassifierMixin, _DaskMLParams):
             return 0.0
         # The first-order solvers start from the classes' log-odds, which saves
         # ADMM up to half its passes.
-        share = summary["counts"] / summary["counts"].sum()
+        # A class weighed 0 has no log-odds; a tiny share stands for it.
+        share = np.maximum(summary["counts"] / summary["counts"].sum(), 1e-12)
         if spec.family == "logistic":
             share = share[1:]
         if spec.family == "multinomial":

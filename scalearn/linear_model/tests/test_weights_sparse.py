@@ -132,7 +132,7 @@ def weighted_containers(X, y, w, kind):
     if kind == "pandas":
         return pd.DataFrame(X, columns=columns), pd.Series(y), pd.Series(w)
     if kind == "dask_array":
-        return dask(X), dask(y), w  # numpy weights with dask data are split too
+        return dask(X), dask(y), list(w)  # in-memory weights are split like X
     frame = pd.DataFrame(X, columns=columns).assign(target=y, weight=w)
     ddf = dd.from_pandas(frame, npartitions=3)
     return ddf[columns], ddf["target"], ddf["weight"]
@@ -162,8 +162,10 @@ def test_sample_weight_errors(X):
         model.fit(X, y, sample_weight=bad)
     with pytest.raises(ValueError, match=r"shape \(899,\); expected \(900,\)"):
         model.fit(X, y, sample_weight=np.ones(N - 1))
-    with pytest.raises(ValueError, match="X has 900 rows but y has 899"):
+    with pytest.raises(ValueError, match=r"shape \(899,\); expected \(900,\)"):
         model.fit(dask(X), dask(y), sample_weight=np.ones(N - 1))
+    with pytest.raises(ValueError, match="X has 900 rows but y has 899"):
+        model.fit(dask(X), dask(y), sample_weight=dask(np.ones(N - 1)))
     with pytest.raises(ValueError, match="every sample weight is zero"):
         model.fit(dask(X), dask(y), sample_weight=da.zeros(N, chunks=CHUNK))
     with pytest.raises(ValueError, match="scalar sample_weight must be"):
