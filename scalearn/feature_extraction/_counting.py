@@ -34,6 +34,7 @@ from scalearn.feature_extraction._vocabulary import (
     merge_term_counts,
 )
 from scalearn.utils._progress import compute
+from scalearn.utils._sklearn_compat import set_tfidf_transformer
 
 
 class CountVectorizer(_SkCountVectorizer):
@@ -183,14 +184,6 @@ class CountVectorizer(_SkCountVectorizer):
         return counts
 
 
-# scikit-learn's TfidfVectorizer keeps its fitted TfidfTransformer in ``_tfidf``
-# (its ``idf_`` property reads it there). Its public ``idf_`` setter cannot attach
-# a transformer with use_idf=False nor replace one fitted with other parameters,
-# so this is the one place scalearn sets that attribute. Remove when scikit-learn
-# offers a public way to give a TfidfVectorizer its fitted transformer.
-_TFIDF_ATTRIBUTE = "_tfidf"
-
-
 class TfidfVectorizer(CountVectorizer, _SkTfidfVectorizer):
     """Convert a collection of documents to a matrix of TF-IDF features.
 
@@ -248,4 +241,4 @@ class TfidfVectorizer(CountVectorizer, _SkTfidfVectorizer):
             transformer.idf_ = inverse_document_frequency(
                 document_frequency, n_documents, self.dtype, self.smooth_idf
             )
-        setattr(self, _TFIDF_ATTRIBUTE, transformer)
+        set_tfidf_transformer(self, transformer)

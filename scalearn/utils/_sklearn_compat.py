@@ -30,3 +30,17 @@ def transform_output(estimator: Any) -> str:
 
     config = getattr(estimator, _OUTPUT_CONFIG, {})
     return config.get("transform", get_config()["transform_output"])
+
+
+# --- a TfidfVectorizer's fitted TfidfTransformer -----------------------------------
+# scikit-learn's TfidfVectorizer keeps its fitted TfidfTransformer in ``_tfidf`` (its
+# ``idf_`` property reads it there). The public ``idf_`` setter can neither attach a
+# transformer with use_idf=False nor replace one fitted with other parameters, and
+# scalearn's TfidfVectorizer fits its transformer from one pass over dask data.
+# Remove when scikit-learn offers a public way to give a TfidfVectorizer its fitted
+# transformer.
+TFIDF_ATTRIBUTE = "_tfidf"
+
+
+def set_tfidf_transformer(vectorizer: Any, transformer: Any) -> None:
+    setattr(vectorizer, TFIDF_ATTRIBUTE, transformer)
