@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from scalearn.utils._sklearn_compat import TFIDF_ATTRIBUTE
+
 
 def sklearn_class(estimator: Any) -> type:
     """The scikit-learn class a scalearn vectorizer extends."""
@@ -56,7 +58,7 @@ def without_fit(estimator: Any) -> Any:
     stop-word check by the list's ``id``); cheaper than ``clone`` too.
     """
     bare = copy.copy(estimator)
-    for name in [n for n in vars(bare) if n.endswith("_") or n == "_tfidf"]:
+    for name in [n for n in vars(bare) if n.endswith("_") or n == TFIDF_ATTRIBUTE]:
         del bare.__dict__[name]
     return bare
 
