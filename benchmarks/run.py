@@ -88,6 +88,7 @@ QUICK_ARGS = {
         "--repeat",
         "1",
     ],
+    "text": ["--docs", "100000", "--partitions", "8", "--repeat", "1"],
 }
 SCRIPTS = {
     "predict": "bench_predict.py",
@@ -101,6 +102,7 @@ SCRIPTS = {
     "cluster": "bench_cluster.py",
     "sgd_averaging": "bench_sgd_averaging.py",
     "target_encoder": "bench_target_encoder.py",
+    "text": "bench_text.py",
 }
 
 
