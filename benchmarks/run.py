@@ -32,7 +32,7 @@ QUICK_ARGS = {
         "--repeat",
         "2",
     ],
-    "cli_predict": ["--rows", "2000000"],
+    "cli_predict": ["--rows", "300000"],
     "linear": [
         "--rows",
         "200000",
