@@ -66,6 +66,23 @@ def block_summary(block: Any, kind: str, center: bool) -> tuple:
     return n, mean, summary
 
 
+def gram_times(block: Any, shift: np.ndarray | None, basis: np.ndarray) -> np.ndarray:
+    """``(x - shift).T @ ((x - shift) @ basis)`` of one block, read in slices.
+
+    Summed over the blocks this is the data's Gram matrix (its scatter matrix
+    when ``shift`` is the mean) times ``basis``, without ever forming it.
+    """
+    x = as_float64(block)
+    out = np.zeros((x.shape[1], basis.shape[1]))
+    step = max(1, SLICE_ELEMENTS // max(x.shape[1], 1))
+    for start in range(0, len(x), step):
+        rows = x[start : start + step]
+        if shift is not None:
+            rows = rows - shift
+        out += rows.T @ (rows @ basis)
+    return out
+
+
 def merge_summaries(
     parts: list[tuple], kind: str, center: bool
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:

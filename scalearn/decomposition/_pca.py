@@ -56,24 +56,39 @@ def randomized_spectrum(
     n_iter: int,
     random_state: Any,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Top singular values and right vectors of ``values - shift`` (Halko et al.),
-    by dask's ``svd_compressed``, re-orthonormalized at each power iteration."""
-    data = values.astype(np.float64)
-    if shift is not None:
-        data = data - shift
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    """Top singular values and right vectors of ``values - shift``, randomized.
+
+    Subspace iteration on the Gram matrix ``G = (X - shift).T (X - shift)``
+    (Halko et al. 2011, with the power iterations in the features' space): a
+    random basis of ``n_components + n_oversamples`` columns is multiplied by
+    ``G`` once per pass over the data, block by block in one compute with
+    nothing of the rows' size kept, and re-orthonormalized on the driver; after
+    ``n_iter + 1`` products it spans the subspace Halko's ``n_iter`` power
+    iterations find, and a last pass gives ``G`` on it, whose eigenvectors
+    (Rayleigh-Ritz) are the right singular vectors. ``n_iter + 2`` passes
+    where dask's ``svd_compressed`` needs about twice as many, with tall
+    intermediates of ``n_rows x (n_components + n_oversamples)`` values.
+    """
+    n_features = values.shape[1]
+    width = min(n_components + n_oversamples, n_features)
+    rng = check_random_state(random_state)
+    basis = np.linalg.qr(rng.standard_normal((n_features, width)))[0]
+    task = dask.delayed(_blocks.gram_times, pure=True)
+    blocks = to_row_blocks(values)
     with one_blas_thread():
-        _, singular, vt = da.linalg.svd_compressed(
-            data,
-            n_components,
-            n_power_iter=n_iter,
-            iterator="QR",
-            n_oversamples=n_oversamples,
-            seed=seed,
-            compute=True,
-        )
-        singular, vt = dask.compute(singular, vt)
-    return _blocks.spectrum_flip(singular, vt)
+        for i in range(n_iter + 2):
+            parts = compute(
+                *[task(b, shift, basis) for b in blocks],
+                desc=f"randomized SVD, pass {i + 1} of {n_iter + 2}",
+            )
+            product = np.sum(parts, axis=0)
+            if i <= n_iter:
+                basis = np.linalg.qr(product)[0]
+    projected = basis.T @ product
+    eigenvalues, vectors = np.linalg.eigh((projected + projected.T) / 2)
+    order = np.argsort(eigenvalues)[::-1][:n_components]
+    singular = np.sqrt(np.maximum(eigenvalues[order], 0))
+    return _blocks.spectrum_flip(singular, (basis @ vectors[:, order]).T)
 
 
 def auto_power_iterations(setting: Any, n_components: int, size: int) -> int:
@@ -110,8 +125,9 @@ class PCA(DaskTransformerMixin, sk_decomposition.PCA, auto_wrap_output_keys=None
     a QR decomposition of every block, centered exactly without a separate pass
     for the mean; ``"covariance_eigh"`` merges the blocks' scatter matrices,
     faster and as scikit-learn does for tall data, but squaring the condition
-    number. ``"randomized"`` runs dask's randomized SVD on the implicitly
-    centered data (a pass for the mean, then two plus one per power iteration).
+    number. ``"randomized"`` is a randomized SVD of the implicitly centered
+    data (a pass for the mean, then one per power iteration plus two, each
+    multiplying a small basis by the scatter matrix, block by block).
     ``"auto"`` chooses ``"covariance_eigh"`` up to 1,000 features, else
     ``"randomized"`` for fewer than 80% of the components, else ``"tsqr"``.
     ``n_components`` may be a fraction of the variance to keep (not with
@@ -287,8 +303,8 @@ class TruncatedSVD(
     dask-ml's ``TruncatedSVD`` (``algorithm="tsqr"`` by default: the exact SVD
     from the merged R factors of every block, one pass over dask data) with
     scikit-learn's attributes (``explained_variance_``, its ratio, the signs of
-    the components). ``algorithm="randomized"`` runs dask's randomized SVD on
-    dask input, scikit-learn's on in-memory input; ``"arpack"`` is
+    the components). ``algorithm="randomized"`` runs PCA's randomized SVD
+    (uncentered) on dask input, scikit-learn's on in-memory input; ``"arpack"`` is
     scikit-learn's, for in-memory input. Sparse (in-memory) input is always
     decomposed by scikit-learn's randomized SVD, which keeps it sparse.
     ``compute`` is accepted for dask-ml's signature: the fitted attributes are
