@@ -297,7 +297,7 @@ _SPLIT_L1 = (
     "two fits (weights vs repeated rows) must agree to rtol=1e-7; L-BFGS-B on the "
     "split L1 coefficients stops about 1e-6 apart even at tol=1e-10 (the weighted "
     "objective itself is tested: test_kernel_derivatives_match_finite_differences "
-    "and test_parity's sample_weight tests)"
+    "and test_weights_sparse)"
 )
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     name: {
