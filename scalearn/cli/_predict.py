@@ -570,7 +570,7 @@ def score(planned: _Planned, output: Output, todo: list[int], client: Any) -> in
     rows, failures = 0, []
     try:
         futures = client.compute(tasks)
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             if future.status == "error":
                 failures.append(future.exception())
             else:

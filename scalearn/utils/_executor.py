@@ -145,7 +145,7 @@ class ClientTaskPool:
         from distributed import as_completed
 
         self.client = client
-        self.done = as_completed()
+        self.done = as_completed(loop=client.loop)
         self.pending: dict = {}
 
     def submit(self, tag: Any, fn: Callable, state: Any, *args: Any) -> None:

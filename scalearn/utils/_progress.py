@@ -127,7 +127,7 @@ def compute_counting(
 
             futures = client.compute(list(items))
             index_of = {id(future): i for i, future in enumerate(futures)}
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):
                 if future.status == "error":
                     future.result()  # raises the task's exception here
                 value = future.result() if on_result is not None else None
