@@ -522,6 +522,10 @@ class BaseIncrementalSearchCV(
         order = check_random_state(self.random_state).permutation(len(paired))
         train_blocks = [paired[i] for i in order]
         lazy = self._resource == "n_samples"
+        if not lazy and self.max_iter is not None:
+            # Call k of a model trains on block k (mod the number of blocks), and
+            # no model gets more than max_iter calls: later blocks are never read.
+            train_blocks = train_blocks[: int(self.max_iter)]
         if client is None:
             if lazy:
                 X_test, y_test = dask.compute(X_test, y_test)

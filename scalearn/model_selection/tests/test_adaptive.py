@@ -490,3 +490,38 @@ def test_plot_history(problem):
     assert len(best) == 1
     with pytest.raises(ValueError, match="fitted"):
         plot_history(HyperbandSearchCV(sgd(), SPACE))
+
+
+def test_holds_only_the_blocks_max_iter_calls_can_use(problem, monkeypatch):
+    from scalearn.model_selection import _adaptive
+
+    X, y = dask_xy(problem, chunk_rows=100)  # 20 blocks
+    kept = []
+    original = _adaptive.BaseIncrementalSearchCV._prepare
+
+    def spy(self, *args):
+        data = original(self, *args)
+        kept.append(len(data.blocks))
+        return data
+
+    monkeypatch.setattr(_adaptive.BaseIncrementalSearchCV, "_prepare", spy)
+    seen = set()
+
+    class Spying(SGDClassifier):
+        def partial_fit(self, X, y=None, **kw):
+            seen.add(float(X[0, 0]))
+            return super().partial_fit(X, y, **kw)
+
+    search = SuccessiveHalvingSearchCV(
+        Spying(tol=None, random_state=0),
+        SPACE,
+        n_initial_parameters=4,
+        n_initial_iter=1,
+        max_iter=3,
+        random_state=0,
+    ).fit(X, y, classes=[0, 1])
+    # No model gets more than three calls, and call k trains on block k: the
+    # search keeps three training blocks in memory, not the twenty.
+    assert kept == [3]
+    assert len(seen) == 3
+    assert search.metadata_["partial_fit_calls"] > 3
