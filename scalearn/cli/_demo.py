@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from dask.utils import format_bytes
 from distributed import Client, performance_report
+from scipy.stats import loguniform
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
@@ -57,7 +58,7 @@ from scalearn.cli._taxi import (
     encode_trips,
     make_trips,
 )
-from scalearn.model_selection import GridSearchCV
+from scalearn.model_selection import GridSearchCV, HyperbandSearchCV
 from scalearn.preprocessing import StandardScaler
 from scalearn.utils._progress import compute
 from scalearn.wrappers import Incremental, ParallelPostFit
@@ -68,8 +69,10 @@ DESCRIPTION = (
     "Walk the scaling regimes of scikit-learn on Dask, end to end, on generated "
     "taxi trips: generate a dataset to parquet; fit a sample in memory and "
     "predict every trip out of core (ParallelPostFit); train on every trip one "
-    "block at a time (StandardScaler + Incremental). Prints a summary of time, "
-    "throughput, model quality and peak memory per step."
+    "block at a time (StandardScaler + Incremental); grid-search a pipeline on "
+    "the sample (GridSearchCV); search SGD models adaptively on the blocks "
+    "(HyperbandSearchCV). Prints a summary of time, throughput, model quality "
+    "and peak memory per step."
 )
 
 DEFAULT_ROWS = 40_000_000
@@ -97,6 +100,12 @@ SEARCH_GRID = {
     "classify__C": [0.01, 0.1, 1.0, 10.0],
 }
 SEARCH_FOLDS = 3
+#: The adaptive search: SGD models, each trained up to this many blocks.
+ADAPTIVE_MAX_ITER = 9
+ADAPTIVE_SPACE = {
+    "alpha": loguniform(1e-7, 1e-1),
+    "penalty": ["l2", "l1", "elasticnet"],
+}
 
 
 # --- command line -------------------------------------------------------------
@@ -351,8 +360,10 @@ def _walk_regimes(client: Client, workdir: Path, layout: Layout) -> list[Step]:
         client, trips, workdir / "predictions.parquet"
     )
     steps += predicted
-    steps += big_fit(client, trips)
+    fitted, fit_steps = big_fit(client, trips)
+    steps += fit_steps
     steps.append(many_fits(client, trips, sample))
+    steps.append(adaptive_fits(client, trips, fitted.named_steps["scale"]))
     return steps
 
 
@@ -370,7 +381,7 @@ def generate_trips(client: Client, path: Path, layout: Layout) -> Step:
     -------
     Step
     """
-    _say(f"\n[1/4] Data: generating {layout.rows:,} trips into {path.name}")
+    _say(f"\n[1/5] Data: generating {layout.rows:,} trips into {path.name}")
     trips = dd.from_map(
         make_trips,
         layout.starts,
@@ -405,7 +416,7 @@ def small_fit_big_predict(
     pandas.DataFrame
         The sample, for the many-fits regime.
     """
-    _say("\n[2/4] Small fit, big predict: ParallelPostFit(scikit-learn Pipeline)")
+    _say("\n[2/5] Small fit, big predict: ParallelPostFit(scikit-learn Pipeline)")
     layout = trips.layout
     with measure(client, "sample") as cost:
         sample = draw_sample(trips)
@@ -479,7 +490,7 @@ def predict_to_parquet(model: ParallelPostFit, trips: dd.DataFrame, path: Path) 
     compute(write, desc="predicting and writing parquet")
 
 
-def big_fit(client: Client, trips: Trips) -> list[Step]:
+def big_fit(client: Client, trips: Trips) -> tuple[Pipeline, list[Step]]:
     """Train on every training trip, one block at a time, in a Pipeline.
 
     Parameters
@@ -489,10 +500,12 @@ def big_fit(client: Client, trips: Trips) -> list[Step]:
 
     Returns
     -------
-    list of Step
+    model : Pipeline
+        The fitted StandardScaler + Incremental(SGDClassifier).
+    steps : list of Step
         The whole fit, then its scaling pass and each of its epochs.
     """
-    _say("\n[3/4] Big fit: Pipeline(StandardScaler, Incremental(SGDClassifier))")
+    _say("\n[3/5] Big fit: Pipeline(StandardScaler, Incremental(SGDClassifier))")
     train_rows = trips.layout.train_rows
     X, y = training_arrays(trips)
     model = sgd_pipeline()
@@ -510,7 +523,7 @@ def big_fit(client: Client, trips: Trips) -> list[Step]:
         cost,
         quality=quality,
     )
-    return [whole, *_fit_parts(model, cost.seconds, train_rows)]
+    return model, [whole, *_fit_parts(model, cost.seconds, train_rows)]
 
 
 def training_arrays(trips: Trips) -> tuple[Any, Any]:
@@ -585,7 +598,7 @@ def many_fits(client: Client, trips: Trips, sample: pd.DataFrame) -> Step:
     """
     n_candidates = len(ParameterGrid(SEARCH_GRID))
     _say(
-        f"\n[4/4] Many fits: GridSearchCV, {n_candidates} candidates x "
+        f"\n[4/5] Many fits: GridSearchCV, {n_candidates} candidates x "
         f"{SEARCH_FOLDS} folds on the {len(sample):,}-row sample"
     )
     search = GridSearchCV(tip_pipeline(), SEARCH_GRID, cv=SEARCH_FOLDS)
@@ -600,6 +613,62 @@ def many_fits(client: Client, trips: Trips, sample: pd.DataFrame) -> Step:
         REGIME_MANY_FITS,
         f"GridSearchCV {n_candidates}x{SEARCH_FOLDS}",
         len(sample) * n_candidates * SEARCH_FOLDS,
+        cost,
+        quality=quality,
+    )
+
+
+def adaptive_fits(client: Client, trips: Trips, scaler: StandardScaler) -> Step:
+    """Hyperband over SGD models on the scaled training blocks, on the cluster.
+
+    Every model trains with ``partial_fit`` on the blocks in turn, and only the
+    promising ones get more blocks (up to ``ADAPTIVE_MAX_ITER``); a search that
+    trained every model to the end would make ``n_models * ADAPTIVE_MAX_ITER``
+    calls.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    trips : Trips
+    scaler : scalearn.preprocessing.StandardScaler
+        Fitted on the training trips by the big fit.
+
+    Returns
+    -------
+    Step
+    """
+    search = HyperbandSearchCV(
+        SGDClassifier(loss="log_loss", random_state=SEED),
+        ADAPTIVE_SPACE,
+        max_iter=ADAPTIVE_MAX_ITER,
+        random_state=SEED,
+    )
+    n_models = search.metadata["n_models"]
+    _say(
+        f"\n[5/5] Many fits, adaptively: HyperbandSearchCV, {n_models} SGD models "
+        f"trained on up to {ADAPTIVE_MAX_ITER} blocks each"
+    )
+    X, y = training_arrays(trips)
+    with measure(client, "adaptive-fits") as cost:
+        search.fit(scaler.transform(X), y, classes=[0, 1])
+    holdout = encode_trips(trips.holdout)
+    features = scaler.transform(holdout[list(ENCODED_FEATURES)].to_numpy())
+    quality = held_out_quality(search, features, holdout[TARGET])
+    calls = search.metadata_["partial_fit_calls"]
+    best = ", ".join(
+        f"{k}={v:.2g}" if isinstance(v, float) else f"{k}={v}"
+        for k, v in search.best_params_.items()
+    )
+    _say(
+        f"      {calls} partial_fit calls (every model to the end: "
+        f"{n_models * ADAPTIVE_MAX_ITER}) in {cost.seconds:.1f} s; best {best}: "
+        f"{quality}"
+    )
+    block_rows = trips.layout.train_rows / trips.layout.n_train_partitions
+    return Step.measured(
+        REGIME_MANY_FITS,
+        f"HyperbandSearchCV {n_models} models",
+        round(calls * block_rows),
         cost,
         quality=quality,
     )

@@ -28,6 +28,7 @@ STEPS = (
     "SGD epoch 1",
     "SGD epoch 2",
     "GridSearchCV 8x3",
+    "HyperbandSearchCV",
 )
 
 
