@@ -104,6 +104,7 @@ QUICK_ARGS = {
         "1",
     ],
     "text": ["--docs", "100000", "--partitions", "8", "--repeat", "1"],
+    "pca": ["--rows", "500000"],
 }
 SCRIPTS = {
     "predict": "bench_predict.py",
@@ -118,6 +119,7 @@ SCRIPTS = {
     "sgd_averaging": "bench_sgd_averaging.py",
     "target_encoder": "bench_target_encoder.py",
     "text": "bench_text.py",
+    "pca": "bench_pca.py",
 }
 
 
