@@ -65,6 +65,22 @@ def proc_kib_bytes(path: str, key: str) -> int | None:
     return None if value is None else int(value.split()[0]) * 1024
 
 
+def status_bytes(key: str) -> int | None:
+    """A memory field of this process (``VmRSS``, ``VmHWM``...), in bytes."""
+    return proc_kib_bytes("/proc/self/status", key)
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's RSS high-water mark (``VmHWM``), so that what follows
+    gets its own; False where it cannot be reset (then ``VmHWM`` means nothing)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def _meminfo_total() -> int | None:
     return proc_kib_bytes("/proc/meminfo", "MemTotal")
 

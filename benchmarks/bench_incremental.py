@@ -59,7 +59,9 @@ from _common import (
     fmt_rate,
     proc_kib_bytes,
     ratio,
+    reset_peak_rss,
     run_header,
+    status_bytes,
     table,
     verdict,
     wait_for_quiet,
@@ -261,27 +263,13 @@ def load_arrays(config: dict[str, Any]) -> tuple[Any, Any]:
 # --- inside the child: one contender --------------------------------------------------
 
 
-def _status_kb(field: str) -> int | None:
-    return proc_kib_bytes("/proc/self/status", field)
-
-
-def _reset_peak_rss() -> bool:
-    """Reset this process's RSS high-water mark (VmHWM), so phases get their own."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
 class Phases:
     """Times and peak RSS of each phase, written to the result file as they end."""
 
     def __init__(self, result_path: Path, record: dict[str, Any]) -> None:
         self.result_path = result_path
         self.record = record
-        self.can_reset = _reset_peak_rss()
+        self.can_reset = reset_peak_rss()
         self.flush()
 
     def flush(self) -> None:
@@ -293,13 +281,13 @@ class Phases:
     def start(self, name: str) -> float:
         self.record["phase"] = name
         self.flush()
-        self.can_reset = _reset_peak_rss()
+        self.can_reset = reset_peak_rss()
         return time.perf_counter()
 
     def end(self, name: str, tic: float, **extra: Any) -> None:
         self.record[f"{name}_seconds"] = time.perf_counter() - tic
         self.record[f"{name}_peak_rss"] = (
-            _status_kb("VmHWM") if self.can_reset else None
+            status_bytes("VmHWM") if self.can_reset else None
         )
         self.record.update(extra)
         self.flush()
@@ -397,8 +385,8 @@ def child_main(config_path: Path) -> int:
             import scalearn.preprocessing  # noqa: F401
         else:
             import dask_ml.wrappers  # noqa: F401
-        record["rss_after_imports"] = _status_kb("VmRSS")
-        record["vm_after_imports"] = _status_kb("VmSize")
+        record["rss_after_imports"] = status_bytes("VmRSS")
+        record["vm_after_imports"] = status_bytes("VmSize")
         holdout_X, holdout_y = make_rows(
             config["seed"], HOLDOUT_INDEX, config["holdout_rows"]
         )
@@ -542,17 +530,6 @@ def choose_cap_method(requested: str) -> tuple[str, Path | None, str]:
     return "rlimit", None, f"cgroup v2 not usable ({reason}); fell back to RLIMIT_AS"
 
 
-def _read_rss(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
-
 def run_child(
     config: dict[str, Any], workdir: Path, timeout: float, cgroup: CgroupCap | None
 ) -> dict[str, Any]:
@@ -577,7 +554,10 @@ def run_child(
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
-            if watchdog and (_read_rss(child.pid) or 0) > cap:
+            if (
+                watchdog
+                and (proc_kib_bytes(f"/proc/{child.pid}/status", "VmRSS") or 0) > cap
+            ):
                 os.kill(child.pid, signal.SIGKILL)
                 killed_by = "the RSS watchdog"
             elif time.monotonic() > deadline:

@@ -57,9 +57,10 @@ from _common import (
     blas_threads,
     fmt,
     fmt_bytes,
-    proc_kib_bytes,
     ratio,
+    reset_peak_rss,
     run_header,
+    status_bytes,
     table,
     verdict,
     wait_for_quiet,
@@ -186,25 +187,15 @@ def contenders(args: argparse.Namespace) -> list[Contender]:
     return [Contender(*row) for row in specs]
 
 
-def _reset_peak() -> bool:
-    """Reset this process's RSS high-water mark (VmHWM), so each fit has its own."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def fit_once(c: Contender, X: np.ndarray, Xd: da.Array) -> None:
-    can_reset = _reset_peak()
-    before = proc_kib_bytes("/proc/self/status", "VmRSS")
+    can_reset = reset_peak_rss()
+    before = status_bytes("VmRSS")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dask's large-graph and chunk warnings
         tic = time.perf_counter()
         c.model = c.make().fit(Xd if c.on_dask else X)
         c.seconds.append(time.perf_counter() - tic)
-    peak = proc_kib_bytes("/proc/self/status", "VmHWM") if can_reset else None
+    peak = status_bytes("VmHWM") if can_reset else None
     if peak is not None and before is not None:
         c.peak_extra.append(max(peak - before, 0))
 
