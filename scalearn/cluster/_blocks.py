@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from scalearn.utils import _moments
+
 STEP_ROWS = 8_192
 
 
@@ -85,7 +87,8 @@ def lloyd_block(
     the weight of each cluster (``counts``), the block's inertia, its rows
     farthest from their centers (candidates for clusters left empty) and, with
     ``with_moments``, the block's row count, feature means and sums of squared
-    deviations (for scikit-learn's tolerance, relative to the data's variance).
+    deviations (for scikit-learn's tolerance, relative to the data's variance),
+    stacked as :func:`scalearn.utils._moments.merge_moments` takes them.
     Everything is gathered while a slice of rows is in the CPU cache.
     """
     x = as_float(block, centers.dtype)
@@ -114,27 +117,23 @@ def lloyd_block(
     out["far_rows"], out["far_distances"] = x[far], closest[far]
     if with_moments:
         n = max(len(x), 1)
-        out["moments"] = (len(x), shift + first / n, second - first**2 / n)
+        count = np.full(n_features, float(len(x)))
+        out["moments"] = np.stack([count, shift + first / n, second - first**2 / n])
     return out
 
 
-def merge_moments(parts: list[tuple[int, np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Per-feature variance of all rows from per-block moments (Chan et al.).
+def merge_moments(parts: list[np.ndarray]) -> np.ndarray:
+    """Per-feature variance of all rows from the blocks' ``moments``.
 
-    Each part is a block's (row count, feature means, sums of squared
-    deviations). Raises when they are not finite: X held NaN or infinity.
+    Raises when they are not finite: X held NaN or infinity.
     """
-    counts = np.array([p[0] for p in parts], dtype=np.float64)
-    means = np.array([p[1] for p in parts])
-    total = counts.sum()
-    mean = counts @ means / total
-    m2 = sum(p[2] for p in parts) + counts @ (means - mean) ** 2
+    count, _, m2 = _moments.merge_moments(np.concatenate(parts))
     if not np.isfinite(m2).all():
         raise ValueError(
             "KMeans.fit: X contains NaN or infinity. Remove or impute those "
             "values (for example with SimpleImputer) before clustering."
         )
-    return m2 / total
+    return m2 / count
 
 
 def inertia_block(block: Any, weights: Any, centers: np.ndarray) -> float:
