@@ -126,12 +126,6 @@ class IncrementalPCA(
         )
         return self
 
-    def transform(self, X: Any) -> Any:
-        """Project ``X`` on the components; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return self._as_configured(super().transform(X), X)
-        return self._lazy_transform(X)
-
     def inverse_transform(self, X: Any) -> Any:
         """Back to the original space; lazy and blockwise for dask input."""
         if not is_dask(X):

@@ -183,12 +183,6 @@ class PCA(DaskTransformerMixin, sk_decomposition.PCA, auto_wrap_output_keys=None
                 setattr(self, name, getattr(self, name).astype(np.float32))
         return self
 
-    def transform(self, X: Any) -> Any:
-        """Project ``X`` on the components; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return self._as_configured(super().transform(X), X)
-        return self._lazy_transform(X)
-
     def inverse_transform(self, X: Any) -> Any:
         """Back to the original space; lazy and blockwise for dask input."""
         if not is_dask(X):
@@ -407,12 +401,6 @@ class TruncatedSVD(
     def fit_transform(self, X: Any, y: Any = None) -> Any:
         """Fit, then project ``X``; lazy for dask input."""
         return self.fit(X).transform(X)
-
-    def transform(self, X: Any) -> Any:
-        """Project ``X`` on the components; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return self._as_configured(super().transform(X), X)
-        return self._lazy_transform(X)
 
     def inverse_transform(self, X: Any) -> Any:
         """Back to the original space; lazy and blockwise for dask input."""

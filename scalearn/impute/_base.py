@@ -227,12 +227,6 @@ class SimpleImputer(
             )
         return pd.DataFrame(columns)
 
-    def transform(self, X: Any) -> Any:
-        """Impute ``X``; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return self._as_configured(super().transform(X), X)
-        return self._lazy_transform(X)
-
     def inverse_transform(self, X: Any) -> Any:
         """Put the missing values back (needs ``add_indicator=True``)."""
         if not is_dask(X):

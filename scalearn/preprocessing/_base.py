@@ -47,6 +47,7 @@ import scipy.sparse as sp
 from sklearn.utils.metaestimators import available_if
 
 from scalearn.utils._containers import (
+    is_dask,
     is_dask_array,
     is_dask_frame,
     map_rows,
@@ -174,14 +175,25 @@ class DaskTransformerMixin:
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(out, index=index, columns=names)
 
+    def transform(self, X: Any) -> Any:
+        """Transform ``X``; lazy and blockwise for dask input."""
+        if not is_dask(X):
+            return self._as_configured(super().transform(X), X)
+        return self._lazy_transform(X)
+
     @available_if(lambda self: hasattr(sklearn_class(self), "inverse_transform"))
-    def inverse_transform(self, X: Any, **kwargs: Any) -> Any:
+    def inverse_transform(self, X: Any) -> Any:
+        """Undo :meth:`transform`; lazy and blockwise for dask input."""
+        if is_dask(X):
+            return self._lazy_transform(X, "inverse_transform")
+        return self._inverse_in_memory(X)
+
+    def _inverse_in_memory(self, X: Any, **kwargs: Any) -> Any:
         """scikit-learn's ``inverse_transform`` of in-memory ``X``.
 
         A DataFrame (what pandas input gives) is handed over as a writable
         array: pandas 3 gives read-only arrays, which some inverses write into,
-        and some inverses index their input as an array. Subclasses handle dask
-        input and call this for the rest.
+        and some inverses index their input as an array.
         """
         if isinstance(X, pd.DataFrame):
             X = X.to_numpy(copy=True)

@@ -97,13 +97,14 @@ class StandardScaler(
     def transform(self, X: Any, copy: bool | None = None) -> Any:
         """Standardize ``X``; lazy and blockwise for dask input."""
         if not is_dask(X):
-            return self._as_configured(super().transform(X, copy=copy), X)
+            out = sk_preprocessing.StandardScaler.transform(self, X, copy=copy)
+            return self._as_configured(out, X)
         return self._map_scale(X, "transform", inverse=False)
 
     def inverse_transform(self, X: Any, copy: bool | None = None) -> Any:
         """Undo :meth:`transform`; lazy and blockwise for dask input."""
         if not is_dask(X):
-            return super().inverse_transform(X, copy=copy)
+            return self._inverse_in_memory(X, copy=copy)
         return self._map_scale(X, "inverse_transform", inverse=True)
 
     # --- dask paths ---------------------------------------------------------------
@@ -237,18 +238,6 @@ class _RangeScaler(DaskTransformerMixin):
         self.n_samples_seen_ = seen + n
         return self
 
-    def transform(self, X: Any) -> Any:
-        """Scale ``X``; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return self._as_configured(super().transform(X), X)
-        return self._lazy_transform(X)
-
-    def inverse_transform(self, X: Any) -> Any:
-        """Undo :meth:`transform`; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return super().inverse_transform(X)
-        return self._lazy_transform(X, "inverse_transform")
-
 
 class MinMaxScaler(
     _RangeScaler, sk_preprocessing.MinMaxScaler, auto_wrap_output_keys=None
@@ -325,5 +314,6 @@ class Normalizer(
     def transform(self, X: Any, copy: bool | None = None) -> Any:
         """Normalize each row; lazy and blockwise for dask input."""
         if not is_dask(X):
-            return self._as_configured(super().transform(X, copy=copy), X)
+            out = sk_preprocessing.Normalizer.transform(self, X, copy=copy)
+            return self._as_configured(out, X)
         return self._lazy_transform(X)

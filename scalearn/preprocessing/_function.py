@@ -56,12 +56,6 @@ class PolynomialFeatures(
         numeric_array(X, f"{type(self).__name__}.fit")
         return super().fit(stand_in(X), y)
 
-    def transform(self, X: Any) -> Any:
-        """The polynomial features of ``X``; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return self._as_configured(super().transform(X), X)
-        return self._lazy_transform(X)
-
 
 def _apply(block: Any, func: Callable | None, kw_args: dict | None) -> Any:
     """The per-block kernel of BlockTransformer."""

@@ -85,18 +85,6 @@ class RobustScaler(
         self.scale_ = scale
         return self
 
-    def transform(self, X: Any) -> Any:
-        """Center and scale ``X``; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return self._as_configured(super().transform(X), X)
-        return self._lazy_transform(X)
-
-    def inverse_transform(self, X: Any) -> Any:
-        """Undo :meth:`transform`; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return super().inverse_transform(X)
-        return self._lazy_transform(X, "inverse_transform")
-
 
 class QuantileTransformer(
     DaskTransformerMixin,
@@ -146,15 +134,3 @@ class QuantileTransformer(
         dtype = _float_dtype(values.dtype)
         self.quantiles_ = np.maximum.accumulate(quantiles).astype(dtype)
         return self
-
-    def transform(self, X: Any) -> Any:
-        """Map ``X`` through the quantiles; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return self._as_configured(super().transform(X), X)
-        return self._lazy_transform(X)
-
-    def inverse_transform(self, X: Any) -> Any:
-        """Map back to the original distribution; lazy for dask input."""
-        if not is_dask(X):
-            return super().inverse_transform(X)
-        return self._lazy_transform(X, "inverse_transform")

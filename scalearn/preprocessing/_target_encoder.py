@@ -59,7 +59,7 @@ from scalearn.utils._containers import (
     paired_row_blocks,
 )
 from scalearn.utils._moments import merge_moments
-from scalearn.utils._validation import check_fitted_features, param_error
+from scalearn.utils._validation import param_error
 
 _OWNER = "TargetEncoder"
 
@@ -359,13 +359,6 @@ class TargetEncoder(
         plan = FoldPlan(n_folds=n_folds, shuffle=shuffle, seed=seed)
         X, blocks, plan, per_fold = self._fit_dask(X, y, plan)
         return self._cross_fit(X, blocks, plan, per_fold)
-
-    def transform(self, X: Any) -> Any:
-        """Encode ``X`` with the encodings learned in fit; lazy for dask input."""
-        if not is_dask(X):
-            return self._as_configured(super().transform(X), X)
-        check_fitted_features(f"{_OWNER}.transform", self, X)
-        return self._lazy(X, "transform")
 
     # --- dask paths ---------------------------------------------------------------
 
