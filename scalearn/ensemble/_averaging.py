@@ -16,12 +16,12 @@ from sklearn.utils import check_random_state, check_X_y
 from scalearn.utils._containers import (
     align_y,
     is_dask,
-    is_dask_frame,
     paired_row_blocks,
 )
 from scalearn.utils._executor import active_client
 from scalearn.utils._progress import compute
 from scalearn.utils._validation import check_has_method, check_param
+from scalearn.wrappers._incremental import classes_of
 from scalearn.wrappers._parallel_post_fit import ParallelPostFit
 
 # What a linear partial_fit model learns, averaged over the copies (scikit-learn's
@@ -171,7 +171,7 @@ class ModelAveraging(ParallelPostFit):
         y = align_y(X, y, owner=owner)
         params = dict(fit_params)
         if is_classifier(self.estimator) and "classes" not in params:
-            (params["classes"],) = dask.compute(_unique(y))
+            params["classes"] = classes_of(y)
         blocks = paired_row_blocks(X, y, owner=owner)
         rng = check_random_state(self.random_state)
         step = dask.delayed(train_copy, pure=True, nout=2)
@@ -205,9 +205,3 @@ class ModelAveraging(ParallelPostFit):
             da.from_array(values, chunks=(rows, *values.shape[1:]), name=False),
             da.from_array(labels, chunks=(rows, *labels.shape[1:]), name=False),
         )
-
-
-def _unique(y: Any) -> Any:
-    if is_dask_frame(y):
-        return y.drop_duplicates().to_dask_array()
-    return da.unique(y.ravel() if y.ndim > 1 else y)

@@ -95,6 +95,17 @@ def _update_pipeline(
             xt = step.transform(xt)
 
 
+def classes_of(y: Any) -> np.ndarray:
+    """The sorted labels of ``y``: one pass over a dask ``y``."""
+    if is_dask_array(y):
+        labels = da.unique(y)
+    elif is_dask_frame(y):
+        labels = y.drop_duplicates()
+    else:
+        labels = y
+    return np.unique(np.asarray(dask.compute(labels)[0]))
+
+
 def _every_nth(data: Any, step: int) -> Any:
     if data is None or step == 1:
         return data
@@ -439,13 +450,7 @@ class Incremental(ParallelPostFit):
             return params
         if "classes" not in inspect.signature(final.partial_fit).parameters:
             return params
-        if is_dask_array(y):
-            classes = da.unique(y)
-        elif is_dask_frame(y):
-            classes = y.drop_duplicates()
-        else:
-            classes = y
-        return {**params, "classes": np.unique(np.asarray(dask.compute(classes)[0]))}
+        return {**params, "classes": classes_of(y)}
 
     def _blocks(self, X: Any, y: Any, block_params: dict, owner: str) -> list:
         """``(x, y, per-block fit params)`` for each row block of ``X``."""
