@@ -34,14 +34,19 @@ from scalearn.utils._containers import (
 _DATA_WIDE_PARAMETERS = {"seuclidean": "V", "mahalanobis": "VI"}
 
 
+def _values(X: Any) -> Any:
+    """In-memory ``X`` as an array (pandas gives its values, a list an ndarray)."""
+    X = np.asarray(X) if not hasattr(X, "shape") else X
+    return X.to_numpy() if hasattr(X, "to_numpy") else X
+
+
 def _as_row_blocks(X: Any) -> da.Array:
     """``X`` as a 2-D dask array whose blocks hold whole rows."""
     if is_dask_frame(X):
         return X.to_dask_array()
     if is_dask(X):
         return whole_rows(X)
-    X = np.asarray(X) if not hasattr(X, "shape") else X
-    values = X.to_numpy() if hasattr(X, "to_numpy") else X
+    values = _values(X)
     return da.from_array(values, chunks=values.shape)
 
 
@@ -216,11 +221,11 @@ def pairwise_distances(
 
 def _precomputed(owner: str, X: Any, Y: Any) -> da.Array:
     X_rows = _as_row_blocks(X)
-    if Y is not None and X_rows.shape[1] != _as_row_blocks(Y).shape[0]:
+    n_indexed = None if Y is None else _as_row_blocks(Y).shape[0]
+    if n_indexed is not None and X_rows.shape[1] != n_indexed:
         raise ValueError(
             f"{owner}: a precomputed distance matrix must have shape (n_queries, "
-            f"n_indexed); got {X_rows.shape[1]} columns for "
-            f"{_as_row_blocks(Y).shape[0]} indexed rows."
+            f"n_indexed); got {X_rows.shape[1]} columns for {n_indexed} indexed rows."
         )
     return X_rows
 
@@ -372,8 +377,8 @@ def pairwise_distances_argmin_min(
             metric=metric,
             metric_kwargs=metric_kwargs,
         )
-    # Y is held whole; X is read block by block.
-    whole = _whole(Y_rows) if is_dask(Y) else Y_rows.compute()
+    # Y is held whole (in-memory Y as it is); X is read block by block.
+    whole = _whole(Y_rows) if is_dask(Y) else _values(Y)
     if axis == 1:
         both = map_rows(
             X_rows, nearest_rows, whole, metric, metric_kwargs, meta=np.empty((0, 2))
