@@ -11,10 +11,8 @@ from sklearn import decomposition as sk_decomposition
 from sklearn.utils import gen_batches
 
 from scalearn.decomposition._blocks import as_float64
-from scalearn.preprocessing._base import (
-    DaskTransformerMixin,
-    forget_fit,
-)
+from scalearn.decomposition._pca import ProjectionMixin
+from scalearn.preprocessing._base import forget_fit
 from scalearn.utils._containers import (
     block_lengths,
     is_dask,
@@ -55,7 +53,7 @@ def _fit_batches(
 
 
 class IncrementalPCA(
-    DaskTransformerMixin, sk_decomposition.IncrementalPCA, auto_wrap_output_keys=None
+    ProjectionMixin, sk_decomposition.IncrementalPCA, auto_wrap_output_keys=None
 ):
     """Incremental principal component analysis over the blocks of dask data.
 
@@ -125,15 +123,3 @@ class IncrementalPCA(
             {k: v for k, v in vars(fitted).items() if k not in self.get_params()}
         )
         return self
-
-    def inverse_transform(self, X: Any) -> Any:
-        """Back to the original space; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return super().inverse_transform(X)
-        sample = np.zeros((2, self.n_components_), dtype=self.components_.dtype)
-        return self._lazy(
-            X,
-            "inverse_transform",
-            sample=sample,
-            labels=getattr(self, "feature_names_in_", None),
-        )

@@ -39,6 +39,22 @@ def with_options(constraints: dict, name: str, extra: tuple[str, ...]) -> dict:
     return {**constraints, name: [type(first)(set(first.options) | set(extra)), *rest]}
 
 
+class ProjectionMixin(DaskTransformerMixin):
+    """The lazy inverse of a projection on ``components_``, for dask input."""
+
+    def inverse_transform(self, X: Any) -> Any:
+        """Back to the original space; lazy and blockwise for dask input."""
+        if not is_dask(X):
+            return super().inverse_transform(X)
+        sample = np.zeros((2, self.components_.shape[0]), self.components_.dtype)
+        return self._lazy(
+            X,
+            "inverse_transform",
+            sample=sample,
+            labels=getattr(self, "feature_names_in_", None),
+        )
+
+
 def one_pass_summary(values: da.Array, kind: str, center: bool, desc: str) -> tuple:
     """(n, mean, variance, summary) of dask ``values``: one ``dask.compute``."""
     task = dask.delayed(_blocks.block_summary, pure=True)
@@ -116,7 +132,7 @@ def in_memory_refit(estimator: Any, X: Any, **changes: Any) -> Any:
     return estimator
 
 
-class PCA(DaskTransformerMixin, sk_decomposition.PCA, auto_wrap_output_keys=None):
+class PCA(ProjectionMixin, sk_decomposition.PCA, auto_wrap_output_keys=None):
     """Principal component analysis, on numpy, pandas and dask collections.
 
     scikit-learn's :class:`~sklearn.decomposition.PCA`, extended to dask arrays
@@ -182,18 +198,6 @@ class PCA(DaskTransformerMixin, sk_decomposition.PCA, auto_wrap_output_keys=None
             for name in ("components_", "explained_variance_", "mean_"):
                 setattr(self, name, getattr(self, name).astype(np.float32))
         return self
-
-    def inverse_transform(self, X: Any) -> Any:
-        """Back to the original space; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return super().inverse_transform(X)
-        sample = np.zeros((2, self.n_components_), dtype=self.components_.dtype)
-        return self._lazy(
-            X,
-            "inverse_transform",
-            sample=sample,
-            labels=getattr(self, "feature_names_in_", None),
-        )
 
     def _dask_solver(self, n_features: int) -> str:
         owner = type(self).__name__
@@ -290,7 +294,7 @@ class PCA(DaskTransformerMixin, sk_decomposition.PCA, auto_wrap_output_keys=None
 
 
 class TruncatedSVD(
-    DaskTransformerMixin, sk_decomposition.TruncatedSVD, auto_wrap_output_keys=None
+    ProjectionMixin, sk_decomposition.TruncatedSVD, auto_wrap_output_keys=None
 ):
     """Dimensionality reduction by truncated SVD (no centering), on dask too.
 
@@ -401,15 +405,3 @@ class TruncatedSVD(
     def fit_transform(self, X: Any, y: Any = None) -> Any:
         """Fit, then project ``X``; lazy for dask input."""
         return self.fit(X).transform(X)
-
-    def inverse_transform(self, X: Any) -> Any:
-        """Back to the original space; lazy and blockwise for dask input."""
-        if not is_dask(X):
-            return super().inverse_transform(X)
-        sample = np.zeros((2, self.components_.shape[0]), self.components_.dtype)
-        return self._lazy(
-            X,
-            "inverse_transform",
-            sample=sample,
-            labels=getattr(self, "feature_names_in_", None),
-        )
