@@ -29,7 +29,7 @@ from scalearn.utils._executor import get_executor
 from scalearn.utils._progress import progress_bar
 from scalearn.utils._scoring import resolve_scorer, score_collection
 from scalearn.utils._validation import check_fitted_features, check_param, param_error
-from scalearn.wrappers._parallel_post_fit import ParallelPostFit
+from scalearn.wrappers._parallel_post_fit import ParallelPostFit, post_fit_view
 
 INTERLEAVED = "interleaved"
 # Rows of each block scored for the progressive training score in ``history_``.
@@ -553,12 +553,12 @@ class Incremental(ParallelPostFit):
         return executor.result(current) if len(order) else state
 
     def _validation_score(self, model: Any, X: Any, y: Any, val: list[int]) -> float:
-        shell = ParallelPostFit(model, scoring=self.scoring)
-        shell.estimator_ = model
         X_val = select_blocks(X, val) if is_dask(X) else X
         y_val = select_blocks(y, val) if is_dask(y) else y
         scorer = resolve_scorer(model, self.scoring, for_dask=is_dask(X_val))
-        return float(score_collection(shell, model, scorer, X_val, y_val))
+        return float(
+            score_collection(post_fit_view(model), model, scorer, X_val, y_val)
+        )
 
     def _record(self, stage: str, tally: _EpochTally, seconds: float) -> dict[str, Any]:
         return {
