@@ -275,9 +275,9 @@ def euclidean_distances(
             X_norm_squared=X_norm_squared,
         )
     x_extras = {} if X_norm_squared is None else {"X_norm_squared": X_norm_squared}
+    # Against itself, blockwise_pairs takes Y's norms from X's: scikit-learn
+    # ignores Y_norm_squared then.
     y_extras = {} if Y_norm_squared is None else {"Y_norm_squared": Y_norm_squared}
-    if Y is None and Y_norm_squared is not None:
-        y_extras = {}  # scikit-learn ignores it for X against itself
     return blockwise_pairs(
         sk_metrics.euclidean_distances,
         X,
