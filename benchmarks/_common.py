@@ -6,6 +6,7 @@ import it before it decides how to start its subprocesses.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
@@ -33,6 +34,16 @@ LIBRARIES = (
     "threadpoolctl",
     "psutil",
 )
+
+
+def import_dask_ml(*modules: str) -> tuple[Any, ...]:
+    """The modules ``dask_ml.<module>`` followed by None; or, where dask-ml does
+    not import (it may not on a newer dask), as many Nones followed by why."""
+    try:
+        found = [importlib.import_module(f"dask_ml.{m}") for m in modules]
+    except Exception as error:
+        return (*(None for _ in modules), f"{type(error).__name__}: {error}")
+    return (*found, None)
 
 
 def library_versions() -> dict[str, str]:

@@ -67,6 +67,7 @@ from _common import (
     BackgroundLoad,
     blas_threads_in_dask_worker,
     fmt,
+    import_dask_ml,
     ratio,
     run_header,
     table,
@@ -83,15 +84,7 @@ from threadpoolctl import threadpool_limits
 
 from scalearn.cluster import KMeans, MiniBatchKMeans, SpectralClustering
 
-try:
-    from dask_ml.cluster import KMeans as DaskMLKMeans
-    from dask_ml.cluster import SpectralClustering as DaskMLSpectralClustering
-    from dask_ml.wrappers import Incremental as DaskMLIncremental
-except Exception as error:  # dask-ml may not import on a newer dask
-    DaskMLKMeans = DaskMLSpectralClustering = DaskMLIncremental = None
-    DASK_ML_IMPORT_ERROR = f"{type(error).__name__}: {error}"
-else:
-    DASK_ML_IMPORT_ERROR = None
+dm_cluster, dm_wrappers, DASK_ML_IMPORT_ERROR = import_dask_ml("cluster", "wrappers")
 
 PARTS = ("kmeans", "minibatch", "spectral")
 TARGET_VS_DASK_ML = 3.0
@@ -180,9 +173,9 @@ def contenders(args: argparse.Namespace) -> list[Contender]:
     k = args.clusters
 
     def dask_ml() -> Any:
-        if DaskMLKMeans is None:
+        if dm_cluster is None:
             raise ImportError(DASK_ML_IMPORT_ERROR)
-        return DaskMLKMeans(n_clusters=k, random_state=0)
+        return dm_cluster.KMeans(n_clusters=k, random_state=0)
 
     return [
         Contender(
@@ -413,9 +406,9 @@ def minibatch_contenders(args: argparse.Namespace) -> list[Contender]:
     k = args.clusters
 
     def dask_ml() -> Any:
-        if DaskMLIncremental is None:
+        if dm_wrappers is None:
             raise ImportError(DASK_ML_IMPORT_ERROR)
-        return DaskMLIncremental(SklearnMiniBatchKMeans(k, random_state=0))
+        return dm_wrappers.Incremental(SklearnMiniBatchKMeans(k, random_state=0))
 
     return [
         Contender(
@@ -535,8 +528,8 @@ def spectral_models(args: argparse.Namespace) -> dict[str, Any]:
             **params, persist_embedding=True
         ),
     }
-    if DaskMLSpectralClustering is not None:
-        makers = {"dask_ml": lambda: DaskMLSpectralClustering(**params), **makers}
+    if dm_cluster is not None:
+        makers = {"dask_ml": lambda: dm_cluster.SpectralClustering(**params), **makers}
     return makers
 
 
@@ -589,7 +582,7 @@ def run_spectral(args: argparse.Namespace) -> tuple[dict, dict]:
                 "ari_vs_truth": ari,
             },
         )
-    if DaskMLSpectralClustering is None:
+    if dm_cluster is None:
         results["dask_ml"] = {"error": DASK_ML_IMPORT_ERROR}
     small, small_truth = make_circles(args.spectral_small_rows, **circles)
     with warnings.catch_warnings():

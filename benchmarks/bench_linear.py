@@ -47,6 +47,7 @@ from _common import (
     blas_threads,
     fmt,
     fmt_bytes,
+    import_dask_ml,
     ratio,
     run_header,
     table,
@@ -59,13 +60,7 @@ from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
 from scalearn.linear_model import LogisticRegression
 
-try:
-    from dask_ml.linear_model import LogisticRegression as DaskMLLogisticRegression
-except Exception as error:  # dask-ml may not import on a newer dask
-    DaskMLLogisticRegression = None
-    DASK_ML_IMPORT_ERROR = f"{type(error).__name__}: {error}"
-else:
-    DASK_ML_IMPORT_ERROR = None
+dm_linear_model, DASK_ML_IMPORT_ERROR = import_dask_ml("linear_model")
 
 TARGET_VS_DASK_ML = 5.0
 TARGET_VS_SKLEARN = 1.5  # scalearn's seconds at most this times scikit-learn's
@@ -153,14 +148,15 @@ def build_contenders(X, y, X_np, y_np, tol: float, admm: bool) -> list[Contender
         Contender("sklearn", "scikit-learn LogisticRegression (lbfgs)", sklearn_fit),
         Contender("scalearn", "scalearn LogisticRegression (lbfgs)", scalearn_fit),
     ]
-    if DaskMLLogisticRegression is None:
+    if dm_linear_model is None:
         return contenders
 
     def dask_ml_fit(solver: str):
         def fit():
             # dask-ml's admm takes no tol (it has abstol and reltol).
             options = {"tol": tol} if solver == "lbfgs" else {}
-            model = DaskMLLogisticRegression(solver=solver, **options).fit(X, y)
+            model = dm_linear_model.LogisticRegression(solver=solver, **options)
+            model.fit(X, y)
             return np.asarray(model.coef_).ravel(), float(model.intercept_)
 
         return fit

@@ -57,6 +57,7 @@ from _common import (
     blas_threads,
     fmt,
     fmt_bytes,
+    import_dask_ml,
     ratio,
     reset_peak_rss,
     run_header,
@@ -70,13 +71,7 @@ from sklearn.decomposition import PCA as SklearnPCA
 
 from scalearn.decomposition import PCA
 
-try:
-    from dask_ml.decomposition import PCA as DaskMLPCA
-except Exception as error:  # dask-ml may not import on a newer dask
-    DaskMLPCA = None
-    DASK_ML_IMPORT_ERROR = f"{type(error).__name__}: {error}"
-else:
-    DASK_ML_IMPORT_ERROR = None
+dm_decomposition, DASK_ML_IMPORT_ERROR = import_dask_ml("decomposition")
 
 TARGET_VS_DASK_ML = 1.0  # scalearn's exact PCA at least as fast as dask-ml's
 AGREEMENT = 1e-6  # relative difference of explained_variance_ for exact solvers
@@ -165,16 +160,17 @@ def contenders(args: argparse.Namespace) -> list[Contender]:
             ("sklearn_full", "scikit-learn PCA(svd_solver='full')",
              lambda: SklearnPCA(k, svd_solver="full"), False, True, 3.0)
         )  # fmt: skip
-    if DaskMLPCA is not None:
+    if dm_decomposition is not None:
+        dm_pca = dm_decomposition.PCA
         specs += [
             ("dask_ml_full", "dask-ml PCA(svd_solver='full') (tsqr)",
-             lambda: DaskMLPCA(k, svd_solver="full"), True, True, 2.0),
+             lambda: dm_pca(k, svd_solver="full"), True, True, 2.0),
             ("dask_ml_randomized", "dask-ml PCA(svd_solver='randomized')",
-             lambda: DaskMLPCA(k, svd_solver="randomized", random_state=0),
+             lambda: dm_pca(k, svd_solver="randomized", random_state=0),
              True, False, 2.0),
             ("dask_ml_randomized_4", "dask-ml PCA(randomized, iterated_power=4)",
-             lambda: DaskMLPCA(k, svd_solver="randomized", iterated_power=4,
-                               random_state=0), True, False, 2.0),
+             lambda: dm_pca(k, svd_solver="randomized", iterated_power=4,
+                            random_state=0), True, False, 2.0),
         ]  # fmt: skip
     specs += [
         ("scalearn_auto", "scalearn PCA() (auto: covariance_eigh)",

@@ -40,6 +40,7 @@ import pandas as pd
 from _common import (
     RESULTS_DIR,
     fmt,
+    import_dask_ml,
     ratio,
     run_header,
     table,
@@ -54,13 +55,7 @@ from sklearn.pipeline import make_pipeline
 
 from scalearn import preprocessing as sl_preprocessing
 
-try:
-    from dask_ml import preprocessing as dm_preprocessing
-
-    DASK_ML_IMPORT_ERROR = None
-except Exception as error:  # pragma: no cover - reported in the output
-    dm_preprocessing = None
-    DASK_ML_IMPORT_ERROR = repr(error)
+dm_preprocessing, DASK_ML_IMPORT_ERROR = import_dask_ml("preprocessing")
 
 PAYMENTS = np.array(["credit", "cash", "no charge", "dispute"], dtype=object)
 NUMERIC = ["trip_distance", "passenger_count", "fare_amount"]

@@ -58,6 +58,7 @@ from _common import (
     blas_threads,
     blas_threads_in_dask_worker,
     fmt,
+    import_dask_ml,
     ratio,
     run_header,
     spread,
@@ -77,13 +78,7 @@ from threadpoolctl import threadpool_limits
 
 from scalearn.model_selection import GridSearchCV
 
-try:
-    from dask_ml.model_selection import GridSearchCV as DaskMLGridSearchCV
-except Exception as error:  # dask-ml may not import on a newer dask
-    DaskMLGridSearchCV = None
-    DASK_ML_IMPORT_ERROR = f"{type(error).__name__}: {error}"
-else:
-    DASK_ML_IMPORT_ERROR = None
+dm_model_selection, DASK_ML_IMPORT_ERROR = import_dask_ml("model_selection")
 
 TARGET_VS_SKLEARN = 2.5
 TARGET_VS_DASK_ML = 1.0
@@ -309,9 +304,9 @@ def search_factory(library: str, grid: dict, cv: int) -> Callable[..., Any]:
                 estimator, grid, cv=cv, n_jobs=1 if serial else -1
             )
         if library == "dask_ml":
-            if DaskMLGridSearchCV is None:
+            if dm_model_selection is None:
                 raise ImportError(DASK_ML_IMPORT_ERROR)
-            return DaskMLGridSearchCV(estimator, grid, cv=cv)
+            return dm_model_selection.GridSearchCV(estimator, grid, cv=cv)
         return GridSearchCV(estimator, grid, cv=cv, verbose=1 if serial else 0)
 
     return make

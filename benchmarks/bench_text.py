@@ -46,6 +46,7 @@ from _common import (
     RESULTS_DIR,
     BackgroundLoad,
     fmt,
+    import_dask_ml,
     ratio,
     run_header,
     table,
@@ -59,13 +60,7 @@ from sklearn.feature_extraction import text as sk_text
 
 from scalearn.feature_extraction import text as sl_text
 
-try:
-    from dask_ml.feature_extraction import text as dm_text
-
-    DASK_ML_IMPORT_ERROR = None
-except Exception as error:  # pragma: no cover - reported in the output
-    dm_text = None
-    DASK_ML_IMPORT_ERROR = repr(error)
+dm_text, DASK_ML_IMPORT_ERROR = import_dask_ml("feature_extraction.text")
 
 WORKLOADS = ("count", "tfidf", "hashing")
 LIBRARIES = ("scikit-learn", "dask-ml", "scalearn")
