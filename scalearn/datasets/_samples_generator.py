@@ -208,7 +208,10 @@ def _blocks_of_rows(
     *block_args: da.Array,
     **kwargs: Any,
 ) -> da.Array:
-    """``kernel(*one_block_of_each_arg, **kwargs)`` per block: rows x width."""
+    """``kernel(*one_block_of_each_arg, **kwargs)`` per block: rows x width.
+
+    ``width=None`` makes a 1-D result (pass ``drop_axis`` for 2-D block args).
+    """
     if width is None:
         return da.map_blocks(
             kernel,
@@ -610,16 +613,16 @@ def make_regression(
     if shuffle:
         order = rng.permutation(n_features)
         X, truth = X[:, order], truth[order]
-    y = da.map_blocks(
+    y = _blocks_of_rows(
         linear_targets,
+        rows,
+        n_targets,
+        np.float64,
         X,
         seeds[:, np.newaxis],
         coef=truth,
         bias=bias,
         noise=noise,
-        chunks=(rows, (n_targets,)),
-        dtype=np.float64,
-        meta=np.empty((0, 0)),
     )
     y = y[:, 0] if n_targets == 1 else y
     X = _with_columns(X, columns)
@@ -682,15 +685,15 @@ def make_counts(
     beta = np.zeros(n_features)
     chosen = rng.choice(n_features, n_informative, replace=False)
     beta[chosen] = (rng.uniform(size=n_informative) - 1) * scale
-    y = da.map_blocks(
+    y = _blocks_of_rows(
         poisson_counts,
+        rows,
+        None,
+        np.int64,
         X,
         seeds[:, np.newaxis],
         beta=beta,
         drop_axis=1,
-        chunks=(rows,),
-        dtype=np.int64,
-        meta=np.empty((0,), dtype=np.int64),
     )
     return _with_columns(X, columns), y
 
