@@ -24,7 +24,15 @@ from typing import Any
 import dask
 import dask.array as da
 import numpy as np
-from _common import RESULTS_DIR, fmt, ratio, run_header, table, write_json
+from _common import (
+    RESULTS_DIR,
+    fmt,
+    import_dask_ml,
+    ratio,
+    run_header,
+    table,
+    write_json,
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -75,11 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from scalearn import datasets, metrics
 
-    try:
-        from dask_ml import datasets as ml_datasets
-        from dask_ml import metrics as ml_metrics
-    except ImportError:
-        ml_datasets = ml_metrics = None
+    ml_datasets, ml_metrics, _ = import_dask_ml("datasets", "metrics")
 
     rng = np.random.default_rng(args.seed)
     n = args.rows
