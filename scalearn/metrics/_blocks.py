@@ -81,10 +81,17 @@ def tree_reduce(
     return dask.delayed(finish, pure=True)(parts[0], *finish_args)
 
 
-def deliver(result: Any, compute: bool, shape: tuple = (), dtype: Any = float) -> Any:
-    """The computed value, or with ``compute=False`` a lazy dask array of it."""
+def deliver(
+    result: Any, compute: bool, shape: tuple | None = (), dtype: Any = float
+) -> Any:
+    """The computed value, or with ``compute=False`` a lazy dask array of it.
+
+    ``shape=None`` (a result that is not one array) keeps the ``Delayed``.
+    """
     if compute:
         return result.compute()
+    if shape is None:
+        return result
     return da.from_delayed(result, shape=shape, dtype=dtype)
 
 

@@ -152,34 +152,13 @@ def _n_columns(y: Any) -> int:
     return 1 if len(shape) == 1 else int(shape[1])
 
 
-def delayed_on_pairs(
-    metric: Callable,
-    y_true: Any,
-    y_pred: Any,
-    sample_weight: Any,
-    kwargs: dict,
-    owner: str | None = None,
-) -> Any:
-    """A ``Delayed`` of scikit-learn's ``metric`` on the table of label pairs."""
-    owner = owner or metric.__name__
-    return tree_reduce(
-        owner,
-        [y_true, y_pred, sample_weight],
-        label_pair_counts,
-        merge_pair_counts,
-        _finish_on_pairs,
-        kernel_args=(owner,),
-        finish_args=(metric, _n_columns(y_true), sample_weight is not None, kwargs),
-    )
-
-
 def on_label_pairs(
     metric: Callable,
     y_true: Any,
     y_pred: Any,
     sample_weight: Any,
     compute: bool,
-    shape: tuple = (),
+    shape: tuple | None = (),
     dtype: Any = float,
     on_pairs: Callable | None = None,
     **kwargs: Any,
@@ -188,12 +167,24 @@ def on_label_pairs(
 
     In-memory input goes to ``metric`` directly; ``on_pairs``, when given, is
     what runs on the table instead. With ``compute=False`` the result is a lazy
-    dask array of ``shape`` and ``dtype``.
+    dask array of ``shape`` and ``dtype`` (with ``shape=None``, the ``Delayed``).
     """
     if not any_dask(y_true, y_pred, sample_weight):
         return metric(y_true, y_pred, sample_weight=sample_weight, **kwargs)
-    result = delayed_on_pairs(
-        on_pairs or metric, y_true, y_pred, sample_weight, kwargs, metric.__name__
+    owner = metric.__name__
+    result = tree_reduce(
+        owner,
+        [y_true, y_pred, sample_weight],
+        label_pair_counts,
+        merge_pair_counts,
+        _finish_on_pairs,
+        kernel_args=(owner,),
+        finish_args=(
+            on_pairs or metric,
+            _n_columns(y_true),
+            sample_weight is not None,
+            kwargs,
+        ),
     )
     return deliver(result, compute, shape, dtype)
 
@@ -427,7 +418,14 @@ def precision_recall_fscore_support(
     >>> support
     array([2, 3])
     """
-    kwargs = dict(
+    return on_label_pairs(
+        sk_metrics.precision_recall_fscore_support,
+        y_true,
+        y_pred,
+        sample_weight,
+        compute,
+        None,  # four results: a Delayed of the tuple
+        on_pairs=_prfs_on_pairs,
         beta=beta,
         labels=labels,
         pos_label=pos_label,
@@ -435,12 +433,6 @@ def precision_recall_fscore_support(
         warn_for=warn_for,
         zero_division=zero_division,
     )
-    if not any_dask(y_true, y_pred, sample_weight):
-        return sk_metrics.precision_recall_fscore_support(
-            y_true, y_pred, sample_weight=sample_weight, **kwargs
-        )
-    result = delayed_on_pairs(_prfs_on_pairs, y_true, y_pred, sample_weight, kwargs)
-    return result.compute() if compute else result
 
 
 def _prfs_on_pairs(y_true, y_pred, *, sample_weight, **kwargs):
