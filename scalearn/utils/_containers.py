@@ -106,13 +106,18 @@ def whole_rows(X: da.Array) -> da.Array:
 
 
 def to_row_blocks(X: Any) -> list:
-    """One ``Delayed`` per row block (dask), or ``[X]`` for in-memory input."""
+    """One ``Delayed`` per row block (dask), or ``[X]`` for in-memory input.
+
+    The graphs are not optimized: optimizing each collection on its own would
+    fuse their shared source into each (so that the blocks of ``X_train`` and
+    ``X_test`` split from one array each read it), and, for dask DataFrames,
+    fuse partitions differently for X and y taken from one parquet read. Left
+    as they are, blocks computed together share their source's keys and read
+    it once; column projection still happens.
+    """
     if is_dask_array(X):
-        return list(whole_rows(X).to_delayed().ravel())
+        return list(whole_rows(X).to_delayed(optimize_graph=False).ravel())
     if is_dask_frame(X):
-        # Optimizing would fuse partitions differently for X and y taken from one
-        # parquet read (by how many columns each keeps), so keep the partitions
-        # ``npartitions`` reports; column projection still happens.
         return list(X.to_delayed(optimize_graph=False))
     return [X]
 

@@ -125,6 +125,24 @@ def test_to_row_blocks_gives_whole_rows():
     np.testing.assert_array_equal(first, np.arange(8).reshape(2, 4))
 
 
+_READS: list = []
+
+
+def _record_read(block, block_info=None):
+    _READS.append(block_info[0]["chunk-location"][0])
+    return block
+
+
+def test_row_blocks_of_two_views_computed_together_read_the_source_once():
+    _READS.clear()
+    source = da.arange(40.0, chunks=10).reshape(20, 2)
+    source = source.map_blocks(_record_read, dtype=float)
+    first, second = source[::2], source[1::2]  # two views of every source block
+    with dask.config.set(scheduler="threads"):
+        dask.compute(to_row_blocks(first), to_row_blocks(second))
+    assert sorted(_READS) == [0, 1, 2, 3]
+
+
 def _double(block):
     return np.asarray(block) * 2
 
