@@ -533,10 +533,19 @@ class BaseIncrementalSearchCV(
                 train_blocks, X_test, y_test = dask.compute(
                     train_blocks, X_test, y_test
                 )
-        else:
+        elif lazy:
             X_test, y_test = to_cluster(client, [X_test, y_test])
-            if not lazy:
-                train_blocks = [tuple(to_cluster(client, b)) for b in train_blocks]
+        else:
+            # One submission: a block's training and held-out rows come from
+            # one read of it (separate submissions could read each block twice).
+            width = len(train_blocks[0]) if train_blocks else 0
+            flat = [v for block in train_blocks for v in block]
+            futures = to_cluster(client, [X_test, y_test, *flat])
+            X_test, y_test = futures[:2]
+            train_blocks = [
+                tuple(futures[2 + i : 2 + i + width])
+                for i in range(0, len(flat), width or 1)
+            ]
         n_train = n_rows(X_train)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         data = _Data(train_blocks, X_test, y_test, n_train, seed=seed)
