@@ -10,6 +10,7 @@ into the metric. The result is one ``Delayed``; it is computed at once
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,7 +19,12 @@ import dask.array as da
 import numpy as np
 import pandas as pd
 
-from scalearn.utils._containers import align_y, is_dask, paired_row_blocks
+from scalearn.utils._containers import (
+    align_y,
+    block_lengths,
+    is_dask,
+    paired_row_blocks,
+)
 
 SPLIT_EVERY = 8
 
@@ -35,6 +41,8 @@ def aligned(owner: str, *arrays: Any) -> list:
     differ. None stays None.
     """
     reference = next(a for a in arrays if is_dask(a))
+    # Hidden partition lengths of the reference are computed once, if at all.
+    lengths = functools.cache(lambda: block_lengths(reference))
     out = []
     for a in arrays:
         if a is None or a is reference:
@@ -42,7 +50,7 @@ def aligned(owner: str, *arrays: Any) -> list:
             continue
         if not (is_dask(a) or hasattr(a, "shape")):
             a = np.asarray(a)
-        out.append(align_y(reference, a, owner=owner))
+        out.append(align_y(reference, a, owner=owner, lengths_of_x=lengths))
     return out
 
 

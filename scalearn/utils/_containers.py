@@ -159,7 +159,14 @@ def block_lengths(X: Any) -> tuple[int, ...]:
     return (int(n_rows(X)),)
 
 
-def align_y(X: Any, y: Any, *, owner: str, assume_equal_blocks: bool = True) -> Any:
+def align_y(
+    X: Any,
+    y: Any,
+    *,
+    owner: str,
+    assume_equal_blocks: bool = True,
+    lengths_of_x: Callable[[], tuple[int, ...]] | None = None,
+) -> Any:
     """Return ``y`` split into the same row blocks as ``X``.
 
     Known row lengths are matched exactly (``y`` is rechunked to ``X``'s rows,
@@ -167,7 +174,8 @@ def align_y(X: Any, y: Any, *, owner: str, assume_equal_blocks: bool = True) -> 
     lengths but have the same number of blocks (as when both come from one
     DataFrame), they are taken as aligned, or with ``assume_equal_blocks=False``
     their lengths are computed and compared. Otherwise the lengths are computed
-    only where unavoidable.
+    only where unavoidable: by ``lengths_of_x`` when given (a caller aligning
+    several inputs to one ``X`` passes a cached one, so they are computed once).
     """
     if y is None or not is_dask(X):
         return dask.compute(y)[0] if is_dask(y) else y
@@ -191,7 +199,7 @@ def align_y(X: Any, y: Any, *, owner: str, assume_equal_blocks: bool = True) -> 
             "matched without a shuffle. Take y from the same DataFrame as X "
             "(y = df[target]) or repartition both the same way."
         )
-    lengths = block_lengths(X)
+    lengths = block_lengths(X) if lengths_of_x is None else lengths_of_x()
     total = sum(lengths)
     if is_dask_frame(y):
         y = y.to_dask_array(lengths=True)

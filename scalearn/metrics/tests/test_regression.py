@@ -60,6 +60,21 @@ def test_single_output(targets, kind, name):
     assert getattr(metrics, name)(t, p) == pytest.approx(expected, rel=1e-10)
 
 
+def test_mixed_inputs_compute_hidden_lengths_once(targets, count_computes):
+    y_true, y_pred, _ = targets
+    weights = np.linspace(0.5, 1.5, len(y_true))
+    t, p, w = as_kind("mixed", y_true[:, 0], y_pred[:, 0], weights)
+    with count_computes() as counter:
+        ours = metrics.mean_squared_error(t, p, sample_weight=w)
+    expected = sk_metrics.mean_squared_error(
+        y_true[:, 0], y_pred[:, 0], sample_weight=weights
+    )
+    assert ours == pytest.approx(expected, rel=1e-10)
+    # The dask Series hides its partition lengths: aligning the array and the
+    # weights to it computes them once, then the metric is one pass.
+    assert counter.count == 2
+
+
 def test_squared_false_is_the_root(targets):
     y_true, y_pred, _ = targets
     t, p = as_kind("dask_array", y_true, y_pred)
