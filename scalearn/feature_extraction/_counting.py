@@ -17,7 +17,6 @@ from scalearn.feature_extraction._documents import (
     is_dask_input,
     lazy_transform,
     reads_text,
-    tree_reduce,
 )
 from scalearn.feature_extraction._stand_in import (
     one_count_each,
@@ -33,6 +32,7 @@ from scalearn.feature_extraction._vocabulary import (
     learn_vocabulary,
     merge_term_counts,
 )
+from scalearn.utils._containers import tree_combine
 from scalearn.utils._progress import compute
 from scalearn.utils._sklearn_compat import set_tfidf_transformer
 
@@ -179,7 +179,7 @@ class CountVectorizer(_SkCountVectorizer):
             for block in blocks
         ]
         (counts,) = compute(
-            tree_reduce(parts, merge_term_counts), desc=f"{owner}: vocabulary"
+            tree_combine(parts, merge_term_counts), desc=f"{owner}: vocabulary"
         )
         return counts
 

@@ -154,17 +154,6 @@ def stack_sparse(
     return da.concatenate(pieces, axis=0)
 
 
-def tree_reduce(parts: list, combine: Callable, split_every: int = 8) -> Any:
-    """Combine ``Delayed`` parts in a tree, ``split_every`` at a time, in order."""
-    merge = dask.delayed(combine, pure=True)
-    while len(parts) > 1:
-        parts = [
-            merge(*parts[i : i + split_every])
-            for i in range(0, len(parts), split_every)
-        ]
-    return parts[0]
-
-
 def _describe(doc: Any) -> str:
     text = repr(doc)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -71,7 +71,7 @@ def count_terms(
     return TermCounts(len(docs), document_frequency, term_frequency)
 
 
-def merge_term_counts(*parts: TermCounts) -> TermCounts:
+def merge_term_counts(parts: list[TermCounts]) -> TermCounts:
     """The counts of consecutive blocks as one, terms in order of first sight."""
     document_frequency: Counter = Counter()
     with_term_frequency = all(p.term_frequency is not None for p in parts)

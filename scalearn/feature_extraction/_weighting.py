@@ -11,10 +11,15 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer as _SkTfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from scalearn.feature_extraction._documents import stack_sparse, tree_reduce
+from scalearn.feature_extraction._documents import stack_sparse
 from scalearn.feature_extraction._stand_in import one_count_each
 from scalearn.feature_extraction._vocabulary import inverse_document_frequency
-from scalearn.utils._containers import is_dask, is_dask_frame, to_row_blocks
+from scalearn.utils._containers import (
+    is_dask,
+    is_dask_frame,
+    to_row_blocks,
+    tree_combine,
+)
 from scalearn.utils._progress import compute
 from scalearn.utils._validation import check_fitted_features, numeric_array
 
@@ -42,7 +47,7 @@ def block_document_frequency(block: Any) -> np.ndarray:
     return np.concatenate([[block.shape[0], bad], df]).astype(np.int64)
 
 
-def add_up(*arrays: np.ndarray) -> np.ndarray:
+def add_up(arrays: list[np.ndarray]) -> np.ndarray:
     return np.sum(arrays, axis=0)
 
 
@@ -98,7 +103,7 @@ class TfidfTransformer(_SkTfidfTransformer, auto_wrap_output_keys=None):
         count = dask.delayed(block_document_frequency, pure=True)
         parts = [count(block) for block in to_row_blocks(values)]
         (totals,) = compute(
-            tree_reduce(parts, add_up), desc=f"{owner}: document frequencies"
+            tree_combine(parts, add_up), desc=f"{owner}: document frequencies"
         )
         n_documents, n_bad = int(totals[0]), int(totals[1])
         if n_bad:

@@ -24,6 +24,7 @@ from scalearn.utils._containers import (
     block_lengths,
     is_dask,
     paired_row_blocks,
+    tree_combine,
 )
 
 SPLIT_EVERY = 8
@@ -80,13 +81,8 @@ def tree_reduce(
     """
     apply = dask.delayed(kernel, pure=True)
     parts = [apply(*blocks, *kernel_args) for blocks in row_blocks(owner, *arrays)]
-    combine = dask.delayed(merge, pure=True)
-    while len(parts) > 1:
-        parts = [
-            combine(parts[i : i + SPLIT_EVERY])
-            for i in range(0, len(parts), SPLIT_EVERY)
-        ]
-    return dask.delayed(finish, pure=True)(parts[0], *finish_args)
+    merged = tree_combine(parts, merge, SPLIT_EVERY)
+    return dask.delayed(finish, pure=True)(merged, *finish_args)
 
 
 def deliver(

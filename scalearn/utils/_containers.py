@@ -141,6 +141,21 @@ def paired_row_blocks(X: Any, *others: Any, owner: str) -> list[tuple]:
     return list(zip(*columns, strict=True))
 
 
+def tree_combine(parts: list, merge: Callable, split_every: int = 8) -> Any:
+    """Merge ``Delayed`` per-block summaries in a tree, in row order: one ``Delayed``.
+
+    ``merge`` takes a list of consecutive summaries and returns one, so
+    order-dependent merges (first sight, positions) work.
+    """
+    combine = dask.delayed(merge, pure=True)
+    while len(parts) > 1:
+        parts = [
+            combine(parts[i : i + split_every])
+            for i in range(0, len(parts), split_every)
+        ]
+    return parts[0]
+
+
 def select_blocks(X: Any, indices: Sequence[int]) -> Any:
     """The row blocks ``indices`` of a dask collection, in that order, still lazy."""
     if is_dask_array(X):
