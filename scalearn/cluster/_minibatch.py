@@ -11,7 +11,6 @@ from sklearn.cluster import MiniBatchKMeans as SkMiniBatchKMeans
 from sklearn.cluster import kmeans_plusplus
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
-from threadpoolctl import ThreadpoolController
 
 from scalearn._config import get_config
 from scalearn.cluster import _blocks, _init
@@ -43,7 +42,6 @@ RANDOM_INIT_RUNS = 3
 # Rows of each block (evenly spaced) on which its inertia is measured for early
 # stopping: enough for a mean, and cheap next to the step on the whole block.
 MEASURE_ROWS = 10_000
-_THREADS: ThreadpoolController | None = None
 
 
 def _one_thread() -> Any:
@@ -55,10 +53,7 @@ def _one_thread() -> Any:
     steps of 100,000 rows with two threads on a loaded 2-core machine).
     Workers of a distributed cluster run their tasks on one thread anyway.
     """
-    global _THREADS
-    if _THREADS is None:
-        _THREADS = ThreadpoolController()
-    return _THREADS.limit(limits=1)
+    return one_blas_thread(user_api=None)
 
 
 # --- the per-block step: a pure function, run locally or on a dask worker ----------

@@ -203,17 +203,17 @@ _BLAS: ThreadpoolController | None = None
 
 
 @contextlib.contextmanager
-def one_blas_thread():
+def one_blas_thread(user_api: str | None = "blas"):
     """BLAS on one thread while row blocks run in parallel on dask's threads.
 
     The blocks are the parallelism; BLAS threads on top of them oversubscribe
     the cores and make the small products on each block several times slower
     (worker processes of a distributed cluster start with one BLAS thread
     already). BLAS's thread count is global to the process, hence set around a
-    whole fit or solve.
+    whole fit or solve. ``user_api=None`` limits OpenMP too.
     """
     global _BLAS
     if _BLAS is None:
         _BLAS = ThreadpoolController()
-    with _BLAS.limit(limits=1, user_api="blas"):
+    with _BLAS.limit(limits=1, user_api=user_api):
         yield
