@@ -5,15 +5,17 @@ candidates that agree on the parameters of the first steps share those steps'
 work: the plan gives each (fold, step, parameters of that step and of every step
 before it) one task, keyed on a deterministic token, and every candidate
 downstream reuses its fitted step and its transformed train and test data.
-FeatureUnion branches and ColumnTransformer transformers share the same way, and
+FeatureUnion branches and ColumnTransformer transformers share the same way;
 candidates that differ only in a warm-startable size are grown from the next
-smaller one. The tasks are ``dask.delayed`` calls of the functions in
-:mod:`._tasks` with those keys, so dask runs each once, in parallel, on threads
-or on a distributed cluster.
+smaller one, and those that differ only in the number of components of an exact
+PCA step take it from the largest one's fit, truncated. The tasks are
+``dask.delayed`` calls of the functions in :mod:`._tasks` with those keys, so
+dask runs each once, in parallel, on threads or on a distributed cluster.
 """
 
 from __future__ import annotations
 
+import numbers
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from scalearn.model_selection._evaluate import is_raise
 from scalearn.model_selection._tasks import (
+    TRUNCATION_FAMILIES,
     WARM_START_GROWTH,
     _fit_final,
     _fit_transformer,
@@ -39,6 +42,7 @@ from scalearn.model_selection._tasks import (
     _predict,
     _score,
     _take_fold,
+    _truncate_step,
 )
 from scalearn.utils._sklearn_compat import set_transform_output, transform_output
 from scalearn.utils._tokenize import normalize_value, tokenize_estimator
@@ -78,10 +82,14 @@ class SearchPlan:
     keep_estimator: bool = False
     tasks: dict[str, Any] = field(default_factory=dict)
     _families: dict[str, set] = field(default_factory=dict)
-    #: Estimator fits the candidates ask for, and the distinct ones run.
+    _truncations: dict[str, set] = field(default_factory=dict)
+    #: Estimator fits the candidates ask for, and the distinct ones run (among
+    #: them those grown from a smaller fit, and those to be cut from a larger
+    #: PCA's fit when its solver turns out to be exact).
     requested_fits: int = 0
     distinct_fits: int = 0
     grown_fits: int = 0
+    truncated_fits: int = 0
 
     @property
     def raise_errors(self) -> bool:
@@ -91,9 +99,10 @@ class SearchPlan:
         key = f"{label}-{token}"
         if key not in self.tasks:
             self.tasks[key] = delayed(func, pure=True)(*args, dask_key_name=key)
-            if func in (_fit_transformer, _fit_final, _grow_final):
+            if func in (_fit_transformer, _fit_final, _grow_final, _truncate_step):
                 self.distinct_fits += 1
             self.grown_fits += func is _grow_final
+            self.truncated_fits += func is _truncate_step
         return self.tasks[key]
 
     def _part(self, label: str, token: str, source: Any, name: str) -> Any:
@@ -140,8 +149,13 @@ class SearchPlan:
         Candidates that differ only in a growth parameter (see
         :data:`WARM_START_GROWTH`) form a family; each member but the smallest
         is then grown from the next smaller one instead of fit from scratch.
+        Pipeline steps that differ only in ``n_components`` (see
+        :data:`TRUNCATION_FAMILIES`), after the same steps, form a family too;
+        each member but the largest is cut from the largest one's fit.
         """
         for estimator in estimators:
+            for family, value in _truncatable_steps(estimator).values():
+                self._truncations.setdefault(family, set()).add(value)
             growth = _growth(estimator)
             if growth is not None:
                 path, value = growth
@@ -177,16 +191,27 @@ class SearchPlan:
         outer.pop("steps")
         token = tokenize(token, type(estimator).__name__, normalize_value(outer))
         *transformers, (last_name, last) = estimator.steps
+        truncatable = _truncatable_steps(estimator)
         for name, step in transformers:
             if step in SKIPPED_STEPS:
                 fitted_steps.append((name, step))
                 continue
             before, token = token, tokenize(token, name, tokenize_estimator(step))
             self.requested_fits += _n_fits(step)
+            larger = self._largest(truncatable.get(name), step)
             if isinstance(step, FeatureUnion):
                 result = self._feature_union(name, step, before, token, stream, fold)
             elif isinstance(step, ColumnTransformer) and not self.keep_estimator:
                 result = self._columns(name, step, before, token, stream, fold)
+            elif larger is not None:
+                larger_token = tokenize(before, name, tokenize_estimator(larger))
+                larger_fit = self._fit_step(
+                    f"fit-{name}", larger_token, larger, name, stream, fold
+                )
+                result = self._task(
+                    f"truncate-{name}", token, _truncate_step, larger_fit, step,
+                    stream, fold.y_train, fold.fit_params, name, self.raise_errors,
+                )  # fmt: skip
             else:
                 result = self._fit_step(f"fit-{name}", token, step, name, stream, fold)
             fitted_steps.append((name, self._part(name, token, result, "fitted")))
@@ -218,6 +243,16 @@ class SearchPlan:
             f"grow-{label}", token, _grow_final, previous, final, stream,
             fold.y_train, fold.fit_params, name, self.raise_errors,
         )  # fmt: skip
+
+    def _largest(self, truncatable: tuple | None, step: Any) -> Any:
+        """``step`` with the largest ``n_components`` of its family, if larger."""
+        if truncatable is None:
+            return None
+        family, value = truncatable
+        largest = max(self._truncations.get(family, {value}))
+        if not largest > value:
+            return None
+        return clone(step).set_params(n_components=largest)
 
     def _smaller(self, estimator: Any) -> Any:
         """The same candidate with the next smaller growth value, if there is one."""
@@ -353,6 +388,43 @@ def _family(estimator: Any, path: str) -> str:
         steps = [*estimator.steps[:-1], (estimator.steps[-1][0], without)]
         return tokenize_estimator(clone(estimator).set_params(steps=steps))
     return tokenize_estimator(without)
+
+
+def _truncatable_steps(estimator: Any) -> dict[str, tuple[str, Any]]:
+    """``{step name: (family token, n_components)}`` of a pipeline's PCA steps.
+
+    A family token names the step with its ``n_components`` left out and every
+    step before it: steps with equal tokens differ only in ``n_components``
+    and see the same data on a fold.
+    """
+    if not _is_shareable_pipeline(estimator) or not any(
+        _is_truncatable(step) for _, step in estimator.steps[:-1]
+    ):
+        return {}
+    outer = estimator.get_params(deep=False)
+    outer.pop("steps")
+    chain = tokenize(type(estimator).__name__, normalize_value(outer))
+    found = {}
+    for name, step in estimator.steps[:-1]:
+        if step in SKIPPED_STEPS:
+            continue
+        if _is_truncatable(step):
+            without = clone(step).set_params(n_components=None)
+            family = tokenize(chain, name, tokenize_estimator(without))
+            found[name] = (family, step.n_components)
+        chain = tokenize(chain, name, tokenize_estimator(step))
+    return found
+
+
+def _is_truncatable(step: Any) -> bool:
+    """A step of :data:`TRUNCATION_FAMILIES` with an integer ``n_components``."""
+    cls = type(step)
+    value = getattr(step, "n_components", None)
+    return (
+        f"{cls.__module__}.{cls.__qualname__}" in TRUNCATION_FAMILIES
+        and isinstance(value, numbers.Integral)
+        and not isinstance(value, bool)
+    )
 
 
 def _single_column_transformer(

@@ -184,8 +184,9 @@ class BaseSearchCV(
                 f"Fitting {len(splits)} folds for each of {len(candidates)} "
                 f"candidates, totalling {len(records)} fits: "
                 f"{plan.distinct_fits} estimator fits ({plan.grown_fits} grown "
-                "from a smaller warm-started fit) where a fit-per-step search "
-                f"would do {plan.requested_fits}"
+                f"from a smaller warm-started fit, {plan.truncated_fits} truncated "
+                "from a larger PCA fit where its solver is exact) where a "
+                f"fit-per-step search would do {plan.requested_fits}"
             )
         out = self._compute(
             records, groups_of, configured_all, data, splits, fit_params
@@ -369,6 +370,18 @@ class GridSearchCV(BaseSearchCV):
       shared by every candidate downstream. A FeatureUnion step is shared per
       branch. A grid of 18 candidates over Pipeline(PCA, LogisticRegression)
       with 3 values of ``pca__n_components`` and 3 folds fits PCA 9 times, not 54.
+    - Candidates that differ only in an integer ``n_components`` of a ``PCA``
+      step (scikit-learn's or scalearn's), after the same steps, share one PCA
+      fit per fold: the largest one's. A smaller one is that fit cut to its
+      first components (and its transformed data to their columns) when the
+      solver, as PCA resolves it on that fold's data, computes every component
+      anyway (``"full"``, ``"covariance_eigh"``): the very model a fit would
+      give. With a randomized or ARPACK solver each is fit on its own. The
+      grid above then fits PCA 3 times.
+    - Candidates that differ only in ``n_estimators`` of a final random forest,
+      extra-trees or gradient-boosting model (not seeded with a
+      ``RandomState`` instance, no early stopping) are grown from the next
+      smaller one with ``warm_start``, which gives the models a fresh fit would.
     - Fits run as dask tasks: on local threads by default (``n_jobs`` limits
       them), on a distributed cluster when a Client is active (the data is sent
       to the cluster once, and each fold sliced there once).

@@ -26,7 +26,7 @@ from sklearn.utils import get_tags
 
 from scalearn.model_selection._evaluate import is_raise
 from scalearn.utils._containers import n_rows, take_rows
-from scalearn.utils._sklearn_compat import transform_output
+from scalearn.utils._sklearn_compat import fitted_svd_solver, transform_output
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,19 @@ WARM_START_GROWTH: dict[str, str] = {
     "sklearn.ensemble._gb.GradientBoostingClassifier": "n_estimators",
     "sklearn.ensemble._gb.GradientBoostingRegressor": "n_estimators",
 }
+
+
+#: Transformers whose fit for ``k`` components is their fit for more components
+#: cut to the first ``k``, when the solver computes every component whatever the
+#: number kept: a PCA's ``"full"`` SVD and its ``"covariance_eigh"`` (scalearn's
+#: PCA fits in-memory data with scikit-learn's, ``"tsqr"`` as ``"full"``). Not
+#: the randomized or ARPACK solvers, whose components depend on how many are
+#: asked for. Candidates that differ only in an integer ``n_components`` of such
+#: a pipeline step take it from the largest one's fit (:func:`_truncate_step`).
+TRUNCATION_FAMILIES: frozenset[str] = frozenset(
+    {"sklearn.decomposition._pca.PCA", "scalearn.decomposition._pca.PCA"}
+)
+NESTED_SOLVERS = ("full", "covariance_eigh")
 
 
 def _identity(value: Any) -> Any:
@@ -282,6 +295,130 @@ def _join_columns(ct: ColumnTransformer, pieces: list, stream: Stream) -> dict:
             ),
         )
     return {"fitted": Fitted(fitted, seconds), "stream": joined}
+
+
+def _truncate_step(
+    larger: Any,
+    step: Any,
+    stream: Any,
+    y: Any,
+    fit_params: Any,
+    name: str | None,
+    raise_errors: bool,
+) -> dict:
+    """The fit-transform of PCA ``step``, cut from the ``larger`` one's if nested.
+
+    ``larger`` is the result of the same PCA fit with more components on the
+    same data. When the solver it resolved to, and the one ``step`` resolves to
+    on data of this shape, compute every component, ``step``'s fit is ``larger``'s
+    first components and its transformed data their columns; otherwise (or if
+    the larger fit failed) ``step`` is fit for real.
+    """
+    if not isinstance(larger, Failure) and not _params_for(fit_params, name):
+        start = time.perf_counter()
+        fitted = truncated_pca(larger["fitted"].estimator, step.n_components)
+        if fitted is not None:
+            out = Stream(
+                *(
+                    _first_columns(part, source, fitted)
+                    for part, source in zip(larger["stream"], stream, strict=True)
+                )
+            )
+            # The fit time of the model, as if fit at once: the larger fit did it.
+            seconds = larger["fitted"].seconds + time.perf_counter() - start
+            return {"fitted": Fitted(fitted, seconds), "stream": out}
+    return _fit_transformer(step, stream, y, fit_params, name, raise_errors)
+
+
+def _first_columns(larger_out: Any, source: Any, fitted: Any) -> Any:
+    """``fitted.transform(source)``, as the first columns of the larger output.
+
+    A PCA's output columns are the projections on its components one by one,
+    so a dense array's first columns are the smaller PCA's output; any other
+    container (a DataFrame from ``set_output``) is transformed again.
+    """
+    if larger_out is None:
+        return None
+    if type(larger_out) is np.ndarray and larger_out.ndim == 2:
+        return larger_out[:, : fitted.n_components_].copy(order="K")
+    return fitted.transform(source)
+
+
+def resolved_pca_solver(pca: Any, n_samples: int, n_features: int, k: Any) -> str:
+    """The solver a PCA fit of ``k`` components uses on dense data of this shape.
+
+    scikit-learn's documented ``"auto"`` policy: ``"covariance_eigh"`` for at
+    most 1,000 features and at least 10 times as many samples, else ``"full"``
+    for data within 500 x 500 or ``k`` at least 80% of the smaller side, else
+    ``"randomized"``. scalearn's ``"tsqr"`` is ``"full"`` in memory.
+    """
+    solver = pca.svd_solver
+    if solver == "tsqr":
+        return "full"
+    if solver != "auto":
+        return solver
+    if n_features <= 1_000 and n_samples >= 10 * n_features:
+        return "covariance_eigh"
+    if max(n_samples, n_features) <= 500:
+        return "full"
+    if 1 <= k < 0.8 * min(n_samples, n_features):
+        return "randomized"
+    return "full"
+
+
+def truncated_pca(larger: Any, k: int) -> Any:
+    """A fitted PCA of ``k`` components cut from ``larger``, or None if not nested.
+
+    Returns what ``clone(larger).set_params(n_components=k).fit(X)`` would on
+    the data ``larger`` was fit on: its parameters, and every fitted attribute
+    (the first ``k`` components, variances and singular values; the noise
+    variance recomputed from the spectrum as scikit-learn computes it).
+    """
+    solver = fitted_svd_solver(larger)
+    n_samples = getattr(larger, "n_samples_", None)
+    n_features = getattr(larger, "n_features_in_", None)
+    big = larger.n_components_
+    if (
+        solver not in NESTED_SOLVERS
+        or n_samples is None
+        or n_features is None
+        or not isinstance(big, numbers.Integral)
+        or not isinstance(k, numbers.Integral)
+        or isinstance(k, bool)
+        or not 0 <= k < big
+        or resolved_pca_solver(larger, n_samples, n_features, larger.n_components)
+        != solver  # the "auto" policy is not the one above: do not guess
+        or resolved_pca_solver(larger, n_samples, n_features, k) != solver
+    ):
+        return None
+    size = min(n_samples, n_features)
+    # covariance_eigh's spectrum has one value per feature, full SVD's min(shape).
+    spectrum = n_features if solver == "covariance_eigh" else size
+    variance = larger.explained_variance_
+    if k < size:
+        if big >= size and spectrum > big:
+            return None  # the tail beyond ``big`` is lost (noise_variance_ = 0)
+        tail = float(larger.noise_variance_) * (spectrum - big) if big < size else 0.0
+        noise = (float(np.sum(variance[k:], dtype=np.float64)) + tail) / (spectrum - k)
+        noise_variance = variance.dtype.type(noise)
+    else:
+        noise_variance = 0.0
+    fitted = copy.deepcopy(larger)
+    fitted.set_params(n_components=k)
+    fitted.n_components_ = k
+    fitted.noise_variance_ = noise_variance
+    for attribute in (
+        "components_",
+        "explained_variance_",
+        "explained_variance_ratio_",
+        "singular_values_",
+    ):
+        # Copied as scikit-learn copies them: contiguous, in the memory order
+        # of the decomposition (Fortran for LAPACK's SVD).
+        setattr(
+            fitted, attribute, np.asarray(getattr(larger, attribute)[:k], copy=True)
+        )
+    return fitted
 
 
 @_guarded

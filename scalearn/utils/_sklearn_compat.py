@@ -44,3 +44,13 @@ TFIDF_ATTRIBUTE = "_tfidf"
 
 def set_tfidf_transformer(vectorizer: Any, transformer: Any) -> None:
     setattr(vectorizer, TFIDF_ATTRIBUTE, transformer)
+
+
+# --- the solver a fitted PCA used ---------------------------------------------------
+# PCA keeps the solver its "auto" policy resolved to in ``_fit_svd_solver``. Searches
+# truncate a fitted PCA to fewer components only when that solver computed every
+# component ("full", "covariance_eigh"); None (unknown) makes them fit for real.
+# Remove when scikit-learn exposes the resolved solver publicly.
+def fitted_svd_solver(pca: Any) -> str | None:
+    solver = getattr(pca, "_fit_svd_solver", None)
+    return solver if isinstance(solver, str) else None
