@@ -22,8 +22,10 @@ from scalearn.utils._containers import (
     is_dask,
     is_dask_array,
     is_dask_frame,
+    n_rows,
     paired_row_blocks,
     select_blocks,
+    take_rows,
 )
 from scalearn.utils._executor import get_executor
 from scalearn.utils._progress import progress_bar
@@ -128,6 +130,14 @@ def _score_block(scorer: Any, model: Any, x: Any, y: Any, rows: int) -> float | 
             return None
 
 
+def _permute_rows(block: tuple, seed: int) -> tuple:
+    """The block's rows (X, y and row-aligned fit params) in a random order."""
+    x, y, params = block
+    order = np.random.default_rng(seed).permutation(n_rows(x))
+    permuted = {name: take_rows(value, order) for name, value in params.items()}
+    return take_rows(x, order), take_rows(y, order), permuted
+
+
 def _partial_fit_step(
     state: _ChainState,
     block: tuple,
@@ -206,6 +216,20 @@ class Incremental(ParallelPostFit):
     tol : float, default 1e-3
     pipeline_fit : {"interleaved", "stagewise"}, default "interleaved"
         How a wrapped Pipeline is trained (see above).
+    shuffle_rows : bool, default False
+        Shuffle the rows of each block while it is read, in the background, in
+        a new order each epoch (reproducibly, from ``random_state``), and turn
+        the estimator's own per-call shuffle off for the duration of the fit
+        (every ``shuffle`` parameter that is True, in a Pipeline's steps too; it
+        is set back afterwards). Each ``partial_fit`` then still sees its block
+        in a uniformly random order, as with the estimator's own shuffle, but
+        walks it in memory order on the serial path. For ``SGDClassifier`` the
+        shuffled walk through a large block is most of ``partial_fit``'s time:
+        this makes an epoch about 2-3x faster at the same accuracy (see
+        ``benchmarks/bench_incremental.py``). The model differs from the
+        estimator's own shuffle in the random order only, so it is not
+        bit-for-bit that of a plain ``partial_fit`` loop: that is why it is not
+        the default.
 
     Attributes
     ----------
@@ -251,6 +275,7 @@ class Incremental(ParallelPostFit):
         n_iter_no_change: int = 5,
         tol: float = 1e-3,
         pipeline_fit: str = INTERLEAVED,
+        shuffle_rows: bool = False,
     ) -> None:
         super().__init__(
             estimator,
@@ -268,6 +293,7 @@ class Incremental(ParallelPostFit):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.pipeline_fit = pipeline_fit
+        self.shuffle_rows = shuffle_rows
 
     # --- public methods --------------------------------------------------------
 
@@ -349,6 +375,13 @@ class Incremental(ParallelPostFit):
             self.pipeline_fit in (INTERLEAVED, STAGEWISE),
             f"one of {[INTERLEAVED, STAGEWISE]}",
         )
+        check_param(
+            owner,
+            "shuffle_rows",
+            self.shuffle_rows,
+            isinstance(self.shuffle_rows, bool | np.bool_),
+            "True or False",
+        )
 
     def _step_roles(self, pipe: Pipeline) -> list[str]:
         """Each step's role: 'learns' (partial_fit), 'stateless' or 'skip'."""
@@ -402,15 +435,19 @@ class Incremental(ParallelPostFit):
         executor = get_executor(n_readers=max(1, get_config()["read_ahead"]))
         state = _ChainState(model, started, _EpochTally())
         epochs_run, best, stale = 0, -np.inf, 0
+        own_shuffle = _own_shuffle(model) if self.shuffle_rows else {}
+        model.set_params(**dict.fromkeys(own_shuffle, False))
         try:
             for stage, n_epochs, plan in stages:
                 for _ in range(n_epochs):
                     order = rng.permutation(train) if self.shuffle_blocks else train
+                    epoch_blocks = self._epoch_blocks(blocks, rng)
                     tic = time.perf_counter()
                     state.tally = _EpochTally()
                     state = self._run_epoch(
-                        executor, state, blocks, order, plan, scorer, const_params, bar
-                    )
+                        executor, state, epoch_blocks, order, plan, scorer,
+                        const_params, bar,
+                    )  # fmt: skip
                     record = self._record(stage, state.tally, time.perf_counter() - tic)
                     if val and stage == "final":
                         record["validation_score"] = self._validation_score(
@@ -428,7 +465,17 @@ class Incremental(ParallelPostFit):
         finally:
             bar.close()
             executor.close()
+            for trained in (model, state.model):
+                trained.set_params(**own_shuffle)
         return state.model, epochs_run
+
+    def _epoch_blocks(self, blocks: list, rng: np.random.RandomState) -> list:
+        """The blocks as this epoch reads them: rows shuffled if ``shuffle_rows``."""
+        if not self.shuffle_rows:
+            return blocks
+        seeds = rng.randint(np.iinfo(np.int32).max, size=len(blocks))
+        permute = dask.delayed(_permute_rows, pure=False)
+        return [permute(block, seed) for block, seed in zip(blocks, seeds, strict=True)]
 
     def _split_fit_params(
         self, X: Any, fit_params: dict, owner: str
@@ -572,6 +619,15 @@ class Incremental(ParallelPostFit):
             else float("inf"),
             "train_score": tally.score,
         }
+
+
+def _own_shuffle(model: Any) -> dict[str, bool]:
+    """The ``shuffle`` parameters of ``model`` (and its steps) that are on."""
+    return {
+        key: True
+        for key, value in model.get_params(deep=True).items()
+        if key.rpartition("__")[2] == "shuffle" and value is True
+    }
 
 
 def _route_params(pipe: Pipeline, params: dict) -> dict[int, dict[str, Any]]:

@@ -372,6 +372,7 @@ def test_errors_are_clear(data):
         ("n_iter_no_change", 0),
         ("tol", -1),
         ("pipeline_fit", "zigzag"),
+        ("shuffle_rows", "yes"),
     ]:
         with pytest.raises(ValueError, match=f"'{param}' parameter of Incremental"):
             Incremental(SGDClassifier(), **{param: value}).fit(X, y)
@@ -449,3 +450,97 @@ def test_progressive_score_uses_a_bounded_sample_of_large_blocks():
     assert inc.history_[0]["train_score"] == pytest.approx(
         model.score(X[sample], y[sample])
     )
+
+
+class _Recorder(ClassifierMixin, BaseEstimator):
+    """Records what each partial_fit call receives, and its own shuffle setting."""
+
+    def __init__(self, shuffle=True):
+        self.shuffle = shuffle
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        calls = getattr(self, "calls_", [])
+        rows = np.asarray(X).copy()
+        calls.append((rows, np.asarray(y).copy(), sample_weight, self.shuffle))
+        self.calls_ = calls
+        self.classes_ = np.asarray(classes)
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+def _row_key(x, y, w):
+    return sorted(zip(map(tuple, x), y.tolist(), w.tolist(), strict=True))
+
+
+def test_shuffle_rows_permutes_each_block_on_the_reader(data, scheduler):
+    X, y = data
+    weights = np.arange(len(y), dtype=float)  # tells each row apart
+    Xd, yd = dask_xy(X, y)
+    wd = da.from_array(weights, chunks=BLOCK)
+
+    def fit(random_state):
+        inc = Incremental(
+            _Recorder(), shuffle_blocks=False, max_epochs=2,
+            random_state=random_state, shuffle_rows=True,
+        )  # fmt: skip
+        return inc.fit(Xd, yd, classes=[0, 1], sample_weight=wd)
+
+    inc = fit(3)
+    calls = inc.estimator_.calls_
+    assert len(calls) == 2 * N_BLOCKS
+    # The estimator's own shuffle is off while training, and set back after.
+    assert [call[3] for call in calls] == [False] * len(calls)
+    assert inc.estimator_.shuffle is True
+    assert inc.estimator.shuffle is True
+    assert not hasattr(inc.estimator, "calls_")
+    for k, (x, yb, w, _) in enumerate(calls):
+        i = k % N_BLOCKS
+        rows = slice(i * BLOCK, (i + 1) * BLOCK)
+        # The block's rows, each with its own label and weight, in a new order.
+        assert _row_key(x, yb, w) == _row_key(X[rows], y[rows], weights[rows])
+        assert not np.array_equal(w, weights[rows])
+        np.testing.assert_array_equal(x, X[w.astype(int)])
+    first, second = calls[0][2], calls[N_BLOCKS][2]
+    assert not np.array_equal(first, second)  # a new order each epoch
+    again = fit(3).estimator_.calls_
+    assert all(
+        np.array_equal(a[2], b[2]) for a, b in zip(calls, again, strict=True)
+    )  # reproducible from random_state
+    assert not np.array_equal(fit(4).estimator_.calls_[0][2], first)
+
+
+def test_shuffle_rows_in_a_pipeline_and_on_dataframes(data, to_container):
+    X, y = data
+    Xd, yd = to_container(X, y, "dask_frame", chunk_rows=BLOCK)
+    pipe = make_pipeline(FunctionTransformer(), _Recorder())
+    inc = Incremental(pipe, shuffle_blocks=False, shuffle_rows=True, random_state=0)
+    inc.fit(Xd, yd, _recorder__classes=[0, 1])
+    recorder = inc.estimator_[-1]
+    assert recorder.shuffle is True
+    assert {call[3] for call in recorder.calls_} == {False}
+    x, yb, _, _ = recorder.calls_[0]
+    assert not np.array_equal(x, X[:BLOCK])
+    # Each row still has its own label: find the rows by their first feature.
+    where = {value: i for i, value in enumerate(X[:BLOCK, 0])}
+    rows = [where[value] for value in x[:, 0]]
+    assert sorted(rows) == list(range(BLOCK))
+    np.testing.assert_array_equal(x, X[rows])
+    np.testing.assert_array_equal(yb, y[rows])
+
+
+def test_shuffle_rows_trains_as_well_as_the_estimators_own_shuffle(data):
+    X, y = data
+    Xd, yd = dask_xy(X, y)
+    scores = {}
+    for shuffle_rows in (False, True):
+        inc = Incremental(
+            SGDClassifier(random_state=0), max_epochs=3, random_state=0,
+            shuffle_rows=shuffle_rows,
+        )  # fmt: skip
+        inc.fit(Xd, yd, classes=[0, 1])
+        assert inc.estimator_.shuffle is True
+        scores[shuffle_rows] = inc.score(X, y)
+    assert scores[True] > 0.8
+    assert abs(scores[True] - scores[False]) < 0.03
