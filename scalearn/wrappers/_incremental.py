@@ -6,15 +6,18 @@ import inspect
 import time
 import warnings
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import dask
 import dask.array as da
 import numpy as np
+import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import clone, is_classifier
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import assert_all_finite, check_random_state, get_tags
 
 from scalearn._config import get_config
 from scalearn.utils._containers import (
@@ -130,12 +133,43 @@ def _score_block(scorer: Any, model: Any, x: Any, y: Any, rows: int) -> float | 
             return None
 
 
-def _permute_rows(block: tuple, seed: int) -> tuple:
-    """The block's rows (X, y and row-aligned fit params) in a random order."""
+def _read_block(
+    block: tuple, index: int, seed: int | None, check: str | None, owner: str
+) -> tuple:
+    """Prepare a block on the reader, off the serial path of ``partial_fit``.
+
+    With a ``seed``, its rows (X, y and row-aligned fit params) come in a random
+    order. With ``check`` ("finite" or "allow-nan"), numeric arrays are checked
+    here as scikit-learn would check them, and the last element of the result
+    tells ``partial_fit`` it may skip its own check.
+    """
     x, y, params = block
-    order = np.random.default_rng(seed).permutation(n_rows(x))
-    permuted = {name: take_rows(value, order) for name, value in params.items()}
-    return take_rows(x, order), take_rows(y, order), permuted
+    if seed is not None:
+        order = np.random.default_rng(seed).permutation(n_rows(x))
+        x, y = take_rows(x, order), take_rows(y, order)
+        params = {name: take_rows(value, order) for name, value in params.items()}
+    checked = check is not None and _checkable(x)
+    if checked:
+        for name, value in [("X", x), ("y", y), *params.items()]:
+            if value is None or not _checkable(value):
+                continue
+            try:
+                allow_nan = check == "allow-nan"
+                assert_all_finite(value, allow_nan=allow_nan, input_name=name)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{owner}: block {index} of the data: {exc} Impute or drop "
+                    "the missing values first (scalearn.impute.SimpleImputer), or "
+                    "use an estimator that accepts them."
+                ) from None
+    return x, y, params, checked
+
+
+def _checkable(value: Any) -> bool:
+    """In-memory numeric arrays, whose finiteness the reader can check cheaply."""
+    if sp.issparse(value):
+        return value.dtype.kind in "biufc"
+    return isinstance(value, np.ndarray) and value.dtype.kind in "biufc"
 
 
 def _partial_fit_step(
@@ -146,7 +180,7 @@ def _partial_fit_step(
     fit_params: dict,
     skip_empty: bool = False,
 ) -> _ChainState:
-    x, y, block_params = block
+    x, y, block_params, checked = block
     rows = x.shape[0] if hasattr(x, "shape") else len(np.asarray(x))
     if rows == 0 and skip_empty:
         # An empty partition among others: scikit-learn rejects input without
@@ -161,7 +195,9 @@ def _partial_fit_step(
     if plan.pipeline:
         _update_pipeline(state.model, x, y, plan, state.started)
     else:
-        state.model.partial_fit(x, y, **fit_params, **block_params)
+        # Checked on the reader already: scikit-learn need not check again.
+        with config_context(assume_finite=True) if checked else nullcontext():
+            state.model.partial_fit(x, y, **fit_params, **block_params)
     tally.n_samples += rows
     tally.n_blocks += 1
     return _ChainState(state.model, True, tally)
@@ -177,6 +213,10 @@ class Incremental(ParallelPostFit):
     in an order reshuffled per epoch (reproducibly, from ``random_state``), while
     the next ``read_ahead`` blocks (see :func:`scalearn.set_config`) are computed
     in the background. Memory stays at a few blocks, however large the data.
+    Work that need not be serial happens on the reader too: a single
+    estimator's input is checked there for NaN and infinity as scikit-learn
+    checks it (``partial_fit`` then runs with ``assume_finite``; the model is the
+    same), and, with ``shuffle_rows``, the rows are shuffled there.
     With a distributed Client, blocks are computed on the workers and the model
     travels to them.
 
@@ -441,7 +481,7 @@ class Incremental(ParallelPostFit):
             for stage, n_epochs, plan in stages:
                 for _ in range(n_epochs):
                     order = rng.permutation(train) if self.shuffle_blocks else train
-                    epoch_blocks = self._epoch_blocks(blocks, rng)
+                    epoch_blocks = self._epoch_blocks(blocks, rng, model, owner)
                     tic = time.perf_counter()
                     state.tally = _EpochTally()
                     state = self._run_epoch(
@@ -469,13 +509,26 @@ class Incremental(ParallelPostFit):
                 trained.set_params(**own_shuffle)
         return state.model, epochs_run
 
-    def _epoch_blocks(self, blocks: list, rng: np.random.RandomState) -> list:
-        """The blocks as this epoch reads them: rows shuffled if ``shuffle_rows``."""
-        if not self.shuffle_rows:
-            return blocks
-        seeds = rng.randint(np.iinfo(np.int32).max, size=len(blocks))
-        permute = dask.delayed(_permute_rows, pure=False)
-        return [permute(block, seed) for block, seed in zip(blocks, seeds, strict=True)]
+    def _epoch_blocks(
+        self, blocks: list, rng: np.random.RandomState, model: Any, owner: str
+    ) -> list:
+        """The blocks as this epoch reads them: see :func:`_read_block`.
+
+        Rows are shuffled with ``shuffle_rows``; a single estimator's input is
+        checked for NaN and infinity on the reader (a Pipeline's steps check
+        their own, since a transform may create them).
+        """
+        seeds: list = [None] * len(blocks)
+        if self.shuffle_rows:
+            seeds = list(rng.randint(np.iinfo(np.int32).max, size=len(blocks)))
+        check = None
+        if not isinstance(model, Pipeline):
+            check = "allow-nan" if get_tags(model).input_tags.allow_nan else "finite"
+        read = dask.delayed(_read_block, pure=False)
+        return [
+            read(block, index, seed, check, owner)
+            for index, (block, seed) in enumerate(zip(blocks, seeds, strict=True))
+        ]
 
     def _split_fit_params(
         self, X: Any, fit_params: dict, owner: str

@@ -6,6 +6,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import PCA
@@ -544,3 +545,62 @@ def test_shuffle_rows_trains_as_well_as_the_estimators_own_shuffle(data):
         scores[shuffle_rows] = inc.score(X, y)
     assert scores[True] > 0.8
     assert abs(scores[True] - scores[False]) < 0.03
+
+
+class _ConfigRecorder(_Recorder):
+    """Records scikit-learn's assume_finite setting during each partial_fit."""
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        seen = getattr(self, "assume_finite_", [])
+        self.assume_finite_ = [*seen, sklearn.get_config()["assume_finite"]]
+        return super().partial_fit(X, y, classes, sample_weight)
+
+
+def test_reader_checks_finiteness_so_partial_fit_need_not(data, scheduler):
+    X, y = data
+    Xd, yd = dask_xy(X, y)
+    inc = Incremental(_ConfigRecorder(), shuffle_blocks=False).fit(Xd, yd)
+    assert inc.estimator_.assume_finite_ == [True] * N_BLOCKS
+    assert sklearn.get_config()["assume_finite"] is False
+    # A Pipeline's steps check their own input: a transform may create NaN.
+    pipe = make_pipeline(FunctionTransformer(), _ConfigRecorder())
+    inc = Incremental(pipe, shuffle_blocks=False).fit(Xd, yd)
+    assert inc.estimator_[-1].assume_finite_ == [False] * N_BLOCKS
+
+
+@pytest.mark.parametrize("shuffle_rows", [False, True])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_inf_in_a_block_is_a_clear_error(data, shuffle_rows, bad):
+    X, y = data
+    X = X.copy()
+    X[3 * BLOCK + 7, 1] = bad
+    inc = Incremental(SGDClassifier(), shuffle_blocks=False, shuffle_rows=shuffle_rows)
+    with pytest.raises(
+        ValueError, match=r"Incremental.fit: block 3 of the data: Input X contains"
+    ):
+        inc.fit(*dask_xy(X, y), classes=[0, 1])
+    weights = np.ones(len(y))
+    weights[5] = np.nan
+    with pytest.raises(ValueError, match=r"block 0 .*sample_weight contains NaN"):
+        inc.fit(
+            *dask_xy(np.asarray(data[0]), y),
+            classes=[0, 1],
+            sample_weight=da.from_array(weights, chunks=BLOCK),
+        )
+
+
+def test_estimators_that_accept_nan_still_get_it(data):
+    class NanRecorder(_Recorder):
+        def __sklearn_tags__(self):
+            tags = super().__sklearn_tags__()
+            tags.input_tags.allow_nan = True
+            return tags
+
+    X, y = data
+    X = X.copy()
+    X[10, 0] = np.nan
+    inc = Incremental(NanRecorder(), shuffle_blocks=False).fit(*dask_xy(X, y))
+    assert np.isnan(inc.estimator_.calls_[0][0][10, 0])
+    X[20, 0] = np.inf
+    with pytest.raises(ValueError, match="block 0 of the data: Input X contains inf"):
+        Incremental(NanRecorder(), shuffle_blocks=False).fit(*dask_xy(X, y))
