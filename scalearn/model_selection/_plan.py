@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from dask import delayed
 from dask.base import tokenize
 from sklearn.base import clone
@@ -29,9 +30,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from scalearn.model_selection._evaluate import is_raise
 from scalearn.model_selection._tasks import (
+    NESTED_SOLVERS,
+    SKIPPED_STEPS,
     TRUNCATION_FAMILIES,
     WARM_START_GROWTH,
+    _all_rows,
     _fit_final,
+    _fit_refit_head,
     _fit_transformer,
     _grow_final,
     _identity,
@@ -43,11 +48,11 @@ from scalearn.model_selection._tasks import (
     _score,
     _take_fold,
     _truncate_step,
+    first_step,
+    resolved_pca_solver,
 )
 from scalearn.utils._sklearn_compat import set_transform_output, transform_output
 from scalearn.utils._tokenize import normalize_value, tokenize_estimator
-
-SKIPPED_STEPS = (None, "passthrough")
 
 
 @dataclass
@@ -83,6 +88,8 @@ class SearchPlan:
     tasks: dict[str, Any] = field(default_factory=dict)
     _families: dict[str, set] = field(default_factory=dict)
     _truncations: dict[str, set] = field(default_factory=dict)
+    _memo: dict[tuple, tuple] = field(default_factory=dict)
+    _data: Any = None
     #: Estimator fits the candidates ask for, and the distinct ones run (among
     #: them those grown from a smaller fit, and those to be cut from a larger
     #: PCA's fit when its solver turns out to be exact).
@@ -105,6 +112,19 @@ class SearchPlan:
             self.truncated_fits += func is _truncate_step
         return self.tasks[key]
 
+    def _once(self, func: Any, obj: Any, *args: Any) -> Any:
+        """``func(obj, *args)``, computed once per object (every fold asks again).
+
+        The memo keeps ``obj`` alive, so its ``id`` names it for the plan's life.
+        """
+        key = (func, id(obj), *args)
+        if key not in self._memo:
+            self._memo[key] = (obj, func(obj, *args))
+        return self._memo[key][1]
+
+    def _token(self, estimator: Any) -> str:
+        return self._once(tokenize_estimator, estimator)
+
     def _part(self, label: str, token: str, source: Any, name: str) -> Any:
         return self._task(f"{label}-{name}", token, _part, source, name)
 
@@ -118,7 +138,7 @@ class SearchPlan:
         cluster, where each worker fetches it once.
         """
         n_samples = data.n_samples
-        data = self._task(
+        data = self._data = self._task(
             "search-data", self.run, _identity, (data.X, data.y, fit_params)
         )
         folds = []
@@ -154,13 +174,53 @@ class SearchPlan:
         each member but the largest is cut from the largest one's fit.
         """
         for estimator in estimators:
-            for family, value in _truncatable_steps(estimator).values():
+            for family, value in self._once(_truncatable_steps, estimator).values():
                 self._truncations.setdefault(family, set()).add(value)
             growth = _growth(estimator)
             if growth is not None:
                 path, value = growth
                 family = self._families.setdefault(_family(estimator, path), set())
                 family.add(value)
+
+    def refit_head(self, estimators: list, X: Any) -> Any:
+        """The refit's first step, fit on all of ``X`` among the folds' tasks.
+
+        When every candidate is a pipeline that begins with a PCA of one
+        family (see :meth:`register`) and each member's solver on dense data
+        of ``X``'s shape is exact, the refit will fit that PCA on ``X``
+        whichever candidate wins: its largest member is fit here, as a task
+        that runs in parallel with the folds' work, and the refit cuts the
+        winner's from it (:func:`~._tasks.refit_with_head`). None otherwise
+        (or before :meth:`folds`).
+        """
+        heads = set()
+        for estimator in estimators:
+            truncatable = self._once(_truncatable_steps, estimator)
+            first = _is_shareable_pipeline(estimator) and first_step(estimator)
+            if not first or first[1] not in truncatable:
+                return None
+            heads.add((first[1], truncatable[first[1]][0]))
+        if len(heads) != 1 or self._data is None:
+            return None
+        ((name, family),) = heads
+        step = first_step(estimators[0])[2]
+        values = self._truncations[family]
+        shape = getattr(X, "shape", ())
+        solvers = {
+            resolved_pca_solver(step, *shape, k) if len(shape) == 2 else None
+            for k in values
+        }
+        nested = len(solvers) == 1 and solvers <= set(NESTED_SOLVERS)
+        if (len(values) > 1 and not nested) or sp.issparse(X):
+            return None
+        largest = clone(step).set_params(n_components=max(values))
+        rows = self._task("refit-rows", self.run, _all_rows, self._data)
+        return self._task(
+            f"refit-{name}", tokenize(self.run, self._token(largest)),
+            _fit_refit_head, largest, self._part("refit", self.run, rows, "stream"),
+            self._part("refit", self.run, rows, "y"),
+            self._part("refit", self.run, rows, "fit_params"), name, False,
+        )  # fmt: skip
 
     def candidate(self, estimator: Any, fold: Fold) -> Any:
         """The delayed score record of ``estimator`` (configured) on ``fold``."""
@@ -191,20 +251,20 @@ class SearchPlan:
         outer.pop("steps")
         token = tokenize(token, type(estimator).__name__, normalize_value(outer))
         *transformers, (last_name, last) = estimator.steps
-        truncatable = _truncatable_steps(estimator)
+        truncatable = self._once(_truncatable_steps, estimator)
         for name, step in transformers:
             if step in SKIPPED_STEPS:
                 fitted_steps.append((name, step))
                 continue
-            before, token = token, tokenize(token, name, tokenize_estimator(step))
+            before, token = token, tokenize(token, name, self._token(step))
             self.requested_fits += _n_fits(step)
-            larger = self._largest(truncatable.get(name), step)
+            larger = self._once(self._largest, step, truncatable.get(name))
             if isinstance(step, FeatureUnion):
                 result = self._feature_union(name, step, before, token, stream, fold)
             elif isinstance(step, ColumnTransformer) and not self.keep_estimator:
                 result = self._columns(name, step, before, token, stream, fold)
             elif larger is not None:
-                larger_token = tokenize(before, name, tokenize_estimator(larger))
+                larger_token = tokenize(before, name, self._token(larger))
                 larger_fit = self._fit_step(
                     f"fit-{name}", larger_token, larger, name, stream, fold
                 )
@@ -229,9 +289,9 @@ class SearchPlan:
         fold: Fold,
     ) -> Any:
         """The final estimator's fit task: from scratch, or grown from a smaller one."""
-        token = tokenize(prefix, name, tokenize_estimator(final))
+        token = tokenize(prefix, name, self._token(final))
         label = "fit" if name is None else f"fit-{name}"
-        smaller = self._smaller(estimator)
+        smaller = self._once(self._smaller, estimator)
         if smaller is None:
             return self._task(
                 label, token, _fit_final, final, stream, fold.y_train,
@@ -244,7 +304,7 @@ class SearchPlan:
             fold.y_train, fold.fit_params, name, self.raise_errors,
         )  # fmt: skip
 
-    def _largest(self, truncatable: tuple | None, step: Any) -> Any:
+    def _largest(self, step: Any, truncatable: tuple | None) -> Any:
         """``step`` with the largest ``n_components`` of its family, if larger."""
         if truncatable is None:
             return None

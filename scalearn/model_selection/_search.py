@@ -38,6 +38,7 @@ from scalearn.model_selection._evaluate import (
     scheduler_context,
 )
 from scalearn.model_selection._plan import SearchPlan
+from scalearn.model_selection._tasks import refit_with_head
 from scalearn.utils._progress import compute_counting
 from scalearn.utils._validation import param_error
 
@@ -174,6 +175,9 @@ class BaseSearchCV(
             for params in candidates
         ]
         plan.register(configured_all)
+        head = None
+        if self.refit and self.checkpoint is None and not data.on_cluster:
+            head = plan.refit_head(configured_all, data.X)
         records, groups_of = [], []
         for index, configured in enumerate(configured_all):
             for fold in folds:
@@ -188,9 +192,14 @@ class BaseSearchCV(
                 "from a larger PCA fit where its solver is exact) where a "
                 f"fit-per-step search would do {plan.requested_fits}"
             )
+        if head is not None:  # computed with the folds' work, ticks with candidate 0
+            records.append(head)
+            groups_of.append(0)
         out = self._compute(
             records, groups_of, configured_all, data, splits, fit_params
         )
+        if head is not None:
+            head = out.pop()
         report(out, self.error_score)
         self.multimetric_ = isinstance(out[0]["test_scores"], dict)
         if callable(self.scoring) and self.multimetric_:
@@ -203,7 +212,10 @@ class BaseSearchCV(
         if self.refit:
             best = clone(estimator).set_params(**clone(self.best_params_, safe=False))
             start = time.perf_counter()
-            self.best_estimator_ = fit_on(data, best, fit_params)
+            fitted = None
+            if head is not None:
+                fitted = refit_with_head(best, head, data.X, data.y, fit_params)
+            self.best_estimator_ = fitted or fit_on(data, best, fit_params)
             self.refit_time_ = time.perf_counter() - start
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
-from sklearn.pipeline import FeatureUnion
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils import get_tags
 
 from scalearn.model_selection._evaluate import is_raise
@@ -53,6 +53,9 @@ class Stream(NamedTuple):
 class Fitted(NamedTuple):
     estimator: Any
     seconds: float
+
+
+SKIPPED_STEPS = (None, "passthrough")
 
 
 #: Estimators whose warm-started growth gives exactly the model a fresh fit
@@ -191,9 +194,63 @@ def _fit_transformer(
     else:
         out = fitted.fit(stream.fit, y, **params).transform(stream.fit)
     seconds = time.perf_counter() - start
-    test = fitted.transform(stream.test)
+    test = None if stream.test is None else fitted.transform(stream.test)
     train = None if stream.train is None else fitted.transform(stream.train)
     return {"fitted": Fitted(fitted, seconds), "stream": Stream(out, test, train)}
+
+
+def _fit_refit_head(*args: Any) -> dict:
+    """:func:`_fit_transformer` of the refit's first step (one of the refit's fits)."""
+    return _fit_transformer(*args)
+
+
+def _all_rows(data: tuple) -> dict:
+    """All the data as one training fold (for the refit), with no test rows."""
+    X, y, fit_params = data
+    return {"stream": Stream(X, None, None), "y": y, "fit_params": fit_params}
+
+
+def first_step(pipeline: Any) -> tuple[int, str, Any] | None:
+    """``(index, name, step)`` of a pipeline's first fitted transformer, if any."""
+    return next(
+        (
+            (i, name, step)
+            for i, (name, step) in enumerate(pipeline.steps[:-1])
+            if step not in SKIPPED_STEPS
+        ),
+        None,
+    )
+
+
+def refit_with_head(pipeline: Any, head: Any, X: Any, y: Any, fit_params: dict):
+    """``pipeline.fit(X, y, **fit_params)`` with its first step cut from ``head``.
+
+    ``head`` is the fit on ``X`` of the pipeline's first step with as many or
+    more components (see :func:`truncated_pca`). Returns the fitted pipeline,
+    or None where that would not be ``pipeline.fit``'s result: a failed or not
+    nested head, fit parameters for the first step, a pipeline that caches,
+    prints or transforms its input's metadata.
+    """
+    index, name, step = first_step(pipeline)
+    if (
+        isinstance(head, Failure)
+        or pipeline.memory is not None
+        or pipeline.verbose
+        or getattr(pipeline, "transform_input", None) is not None
+        or _params_for(fit_params, name)
+    ):
+        return None
+    larger = head["fitted"].estimator
+    if step.n_components == larger.n_components:
+        fitted, Xt = larger, head["stream"].fit
+    else:
+        fitted = truncated_pca(larger, step.n_components)
+        if fitted is None:
+            return None
+        Xt = _first_columns(head["stream"].fit, X, fitted)
+    rest = Pipeline(pipeline.steps[index + 1 :]).fit(Xt, y, **fit_params)
+    pipeline.steps = [*pipeline.steps[:index], (name, fitted), *rest.steps]
+    return pipeline
 
 
 def _joined(pieces: list[dict], stack: Callable[[list], Any]) -> Stream:

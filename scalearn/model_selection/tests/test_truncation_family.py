@@ -299,3 +299,57 @@ def test_every_container_and_scheduler(data, to_container, kind, scheduler):
     pipe = pca_pipeline(svd_solver="covariance_eigh")
     ours = GridSearchCV(pipe, GRID, cv=3).fit(Xc, yc)
     assert_same_results(ours, sk.GridSearchCV(pipe, GRID, cv=3).fit(X, y))
+
+
+def assert_same_refit(ours, theirs):
+    """best_estimator_: the same steps, each with the same fitted attributes."""
+    a, b = ours.best_estimator_, theirs.best_estimator_
+    assert sorted(vars(a)) == sorted(vars(b))
+    assert [n for n, _ in a.steps] == [n for n, _ in b.steps]
+    for (name, step), (_, expected) in zip(a.steps, b.steps, strict=True):
+        if hasattr(expected, "get_params"):
+            assert type(step) is type(expected), name
+            assert step.get_params() == expected.get_params(), name
+        if isinstance(expected, PCA):
+            assert_same_fitted_pca(step, expected)
+        elif hasattr(expected, "coef_"):
+            assert sorted(vars(step)) == sorted(vars(expected)), name
+            np.testing.assert_allclose(step.coef_, expected.coef_, rtol=1e-10)
+            np.testing.assert_allclose(step.intercept_, expected.intercept_)
+        else:
+            assert step == expected, name
+
+
+@pytest.mark.parametrize("chosen", [4, 16])
+def test_refit_cuts_the_winner_from_a_pca_fit_on_all_the_data(data, chosen):
+    """The refit's PCA (largest member) is fit among the folds' tasks."""
+    X, y = data
+    pipe = Pipeline(
+        [
+            ("skip", "passthrough"),
+            ("pca", PCA(svd_solver="covariance_eigh")),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
+
+    def refit(results):
+        return int(np.flatnonzero(results["param_pca__n_components"] == chosen)[0])
+
+    with counting_pca_fits() as counts:
+        ours = GridSearchCV(pipe, GRID, cv=3, refit=refit).fit(X, y)
+        after_search = counts["fits"]
+    assert after_search == 3 + 1  # 3 folds + the refit's, before the refit
+    theirs = sk.GridSearchCV(pipe, GRID, cv=3, refit=refit).fit(X, y)
+    assert_same_results(ours, theirs)
+    assert ours.best_params_["pca__n_components"] == chosen
+    assert_same_refit(ours, theirs)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_refit_without_a_single_pca_family_fits_as_usual(data):
+    X, y = data
+    pipe = pca_pipeline()
+    grid = {**GRID, "pca__whiten": [False, True]}  # two families
+    ours = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    theirs = sk.GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    assert_same_refit(ours, theirs)
