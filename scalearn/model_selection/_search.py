@@ -217,6 +217,8 @@ class BaseSearchCV(
                 fitted = refit_with_head(best, head, data.X, data.y, fit_params)
             self.best_estimator_ = fitted or fit_on(data, best, fit_params)
             self.refit_time_ = time.perf_counter() - start
+            if fitted is not None:  # counting the head's fit, done in parallel
+                self.refit_time_ += head["fitted"].seconds
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_
         return self
@@ -389,7 +391,9 @@ class GridSearchCV(BaseSearchCV):
       solver, as PCA resolves it on that fold's data, computes every component
       anyway (``"full"``, ``"covariance_eigh"``): the very model a fit would
       give. With a randomized or ARPACK solver each is fit on its own. The
-      grid above then fits PCA 3 times.
+      grid above then fits PCA 3 times. When every candidate begins with such
+      a PCA, the refit's (its largest member on all the data) is fit with the
+      folds' work, in parallel, and the refit cuts the winner's from it.
     - Candidates that differ only in ``n_estimators`` of a final random forest,
       extra-trees or gradient-boosting model (not seeded with a
       ``RandomState`` instance, no early stopping) are grown from the next
