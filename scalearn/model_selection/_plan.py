@@ -227,8 +227,9 @@ class SearchPlan:
         fitted_steps, fitted, stream = self._fit_chain(estimator, fold)
         return self._task(
             "score", tokenize(fitted.key, self.keep_estimator), _score, estimator,
-            fitted_steps, fitted, stream, fold.X_test, fold.y_test, fold.X_train,
-            fold.y_train, self.scorer, self.error_score, self.keep_estimator,
+            tuple(name for name, _ in fitted_steps), fitted, stream, fold.X_test,
+            fold.y_test, fold.X_train, fold.y_train, self.scorer, self.error_score,
+            self.keep_estimator, *(part for _, part in fitted_steps),
         )  # fmt: skip
 
     def prediction(self, estimator: Any, fold: Fold, method: str) -> Any:
@@ -247,9 +248,7 @@ class SearchPlan:
         if not _is_shareable_pipeline(estimator):
             fitted = self._final(estimator, estimator, None, stream, token, fold)
             return fitted_steps, fitted, stream
-        outer = estimator.get_params(deep=False)
-        outer.pop("steps")
-        token = tokenize(token, type(estimator).__name__, normalize_value(outer))
+        token = tokenize(token, self._once(_pipeline_token, estimator))
         *transformers, (last_name, last) = estimator.steps
         truncatable = self._once(_truncatable_steps, estimator)
         for name, step in transformers:
@@ -461,9 +460,7 @@ def _truncatable_steps(estimator: Any) -> dict[str, tuple[str, Any]]:
         _is_truncatable(step) for _, step in estimator.steps[:-1]
     ):
         return {}
-    outer = estimator.get_params(deep=False)
-    outer.pop("steps")
-    chain = tokenize(type(estimator).__name__, normalize_value(outer))
+    chain = _pipeline_token(estimator)
     found = {}
     for name, step in estimator.steps[:-1]:
         if step in SKIPPED_STEPS:
@@ -474,6 +471,13 @@ def _truncatable_steps(estimator: Any) -> dict[str, tuple[str, Any]]:
             found[name] = (family, step.n_components)
         chain = tokenize(chain, name, tokenize_estimator(step))
     return found
+
+
+def _pipeline_token(pipeline: Any) -> str:
+    """Token of a pipeline's class and parameters other than its steps."""
+    outer = pipeline.get_params(deep=False)
+    outer.pop("steps")
+    return tokenize(type(pipeline).__name__, normalize_value(outer))
 
 
 def _is_truncatable(step: Any) -> bool:

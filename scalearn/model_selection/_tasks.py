@@ -566,7 +566,7 @@ _VIEWED_METHODS = {
 
 def _score(
     estimator: Any,
-    fitted_steps: list,
+    step_names: tuple,
     final: Any,
     stream: Any,
     X_test: Any,
@@ -575,11 +575,16 @@ def _score(
     y_train: Any,
     scorer: Any,
     error_score: Any,
-    keep_estimator: bool = False,
+    keep_estimator: bool,
+    *fitted_steps: Any,
 ) -> dict:
-    """The record of one candidate on one fold, in scikit-learn's terms."""
+    """The record of one candidate on one fold, in scikit-learn's terms.
+
+    ``fitted_steps`` are the fitted transformers of the steps ``step_names``
+    (separate arguments: dask wraps a list of task results in a task of its own).
+    """
     record: dict[str, Any] = {"fit_error": None, "warnings": []}
-    steps = fitted_steps
+    steps = list(zip(step_names, fitted_steps, strict=True))
     failed = _first_failure(final, stream, *(part for _, part in steps))
     fit_seconds = sum(part.seconds for _, part in steps if isinstance(part, Fitted))
     if failed is not None:
