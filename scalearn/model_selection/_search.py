@@ -390,10 +390,11 @@ class GridSearchCV(BaseSearchCV):
       first components (and its transformed data to their columns) when the
       solver, as PCA resolves it on that fold's data, computes every component
       anyway (``"full"``, ``"covariance_eigh"``): the very model a fit would
-      give. With a randomized or ARPACK solver each is fit on its own. The
-      grid above then fits PCA 3 times. When every candidate begins with such
-      a PCA, the refit's (its largest member on all the data) is fit with the
-      folds' work, in parallel, and the refit cuts the winner's from it.
+      give. With a randomized or ARPACK solver each is fit on its own. With
+      an exact solver the grid above fits PCA 3 times. When every candidate
+      begins with such a PCA, the refit's (its largest member on all the
+      data) is fit with the folds' work, in parallel, and the refit cuts the
+      winner's from it (on local threads, without a ``checkpoint``).
     - Candidates that differ only in ``n_estimators`` of a final random forest,
       extra-trees or gradient-boosting model (not seeded with a
       ``RandomState`` instance, no early stopping) are grown from the next
