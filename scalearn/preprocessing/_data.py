@@ -35,7 +35,11 @@ def _scale_block(block: Any, mean: Any, scale: Any, inverse: bool) -> Any:
     is_frame = isinstance(block, pd.DataFrame)
     values = block.to_numpy() if is_frame else np.asarray(block)
     dtype = values.dtype if values.dtype in _FLOAT_DTYPES else np.float64
-    out = values.astype(dtype, copy=True)
+    if not inverse and mean is not None and values.dtype == np.float64:
+        # Copy and centre in one pass over the block: the same float64 values.
+        out, mean = np.subtract(values, mean), None
+    else:
+        out = values.astype(dtype, copy=True)
     if inverse:
         if scale is not None:
             out *= scale
@@ -46,6 +50,10 @@ def _scale_block(block: Any, mean: Any, scale: Any, inverse: bool) -> Any:
             out -= mean
         if scale is not None:
             out /= scale
+    return _like(block, out, is_frame)
+
+
+def _like(block: Any, out: np.ndarray, is_frame: bool) -> Any:
     if is_frame:
         return pd.DataFrame(out, index=block.index, columns=block.columns)
     return out
