@@ -134,7 +134,12 @@ def _score_block(scorer: Any, model: Any, x: Any, y: Any, rows: int) -> float | 
 
 
 def _read_block(
-    block: tuple, index: int, seed: int | None, check: str | None, owner: str
+    block: tuple,
+    index: int,
+    seed: int | None,
+    check: str | None,
+    owner: str,
+    estimator_name: str,
 ) -> tuple:
     """Prepare a block on the reader, off the serial path of ``partial_fit``.
 
@@ -153,15 +158,15 @@ def _read_block(
         for name, value in [("X", x), ("y", y), *params.items()]:
             if value is None or not _checkable(value):
                 continue
-            try:
-                allow_nan = check == "allow-nan"
-                assert_all_finite(value, allow_nan=allow_nan, input_name=name)
+            try:  # scikit-learn's message, which says what to do
+                assert_all_finite(
+                    value,
+                    allow_nan=check == "allow-nan",
+                    estimator_name=estimator_name,
+                    input_name=name,
+                )
             except ValueError as exc:
-                raise ValueError(
-                    f"{owner}: block {index} of the data: {exc} Impute or drop "
-                    "the missing values first (scalearn.impute.SimpleImputer), or "
-                    "use an estimator that accepts them."
-                ) from None
+                raise ValueError(f"{owner}: block {index} of the data: {exc}") from None
     return x, y, params, checked
 
 
@@ -174,9 +179,14 @@ def _permuted(value: Any, order: np.ndarray) -> Any:
 
 
 def _checkable(value: Any) -> bool:
-    """In-memory numeric arrays, whose finiteness the reader can check cheaply."""
+    """In-memory numeric arrays, whose finiteness the reader can check cheaply.
+
+    Sparse formats without a ``data`` array (dok, lil) are left to the estimator.
+    """
     if sp.issparse(value):
-        return value.dtype.kind in "biufc"
+        return value.format in ("csr", "csc", "coo", "bsr") and (
+            value.dtype.kind in "biufc"
+        )
     return isinstance(value, np.ndarray) and value.dtype.kind in "biufc"
 
 
@@ -534,7 +544,7 @@ class Incremental(ParallelPostFit):
             check = "allow-nan" if get_tags(model).input_tags.allow_nan else "finite"
         read = dask.delayed(_read_block, pure=False)
         return [
-            read(block, index, seed, check, owner)
+            read(block, index, seed, check, owner, type(model).__name__)
             for index, (block, seed) in enumerate(zip(blocks, seeds, strict=True))
         ]
 
