@@ -151,8 +151,8 @@ def _read_block(
     x, y, params = block
     if seed is not None:
         order = np.random.default_rng(seed).permutation(n_rows(x))
-        x, y = _permuted(x, order), _permuted(y, order)
-        params = {name: _permuted(value, order) for name, value in params.items()}
+        x, y = take_rows(x, order), take_rows(y, order)
+        params = {name: take_rows(value, order) for name, value in params.items()}
     checked = check is not None and _checkable(x)
     if checked:
         for name, value in [("X", x), ("y", y), *params.items()]:
@@ -168,14 +168,6 @@ def _read_block(
             except ValueError as exc:
                 raise ValueError(f"{owner}: block {index} of the data: {exc}") from None
     return x, y, params, checked
-
-
-def _permuted(value: Any, order: np.ndarray) -> Any:
-    # np.take gathers rows faster than fancy indexing (about 30 against 50 ms
-    # for 500k x 20 float64).
-    if isinstance(value, np.ndarray):
-        return np.take(value, order, axis=0)
-    return take_rows(value, order)
 
 
 def _checkable(value: Any) -> bool:
