@@ -50,10 +50,6 @@ def _scale_block(block: Any, mean: Any, scale: Any, inverse: bool) -> Any:
             out -= mean
         if scale is not None:
             out /= scale
-    return _like(block, out, is_frame)
-
-
-def _like(block: Any, out: np.ndarray, is_frame: bool) -> Any:
     if is_frame:
         return pd.DataFrame(out, index=block.index, columns=block.columns)
     return out
