@@ -215,10 +215,12 @@ class BaseSearchCV(
             fitted = None
             if head is not None:
                 fitted = refit_with_head(best, head, data.X, data.y, fit_params)
-            self.best_estimator_ = fitted or fit_on(data, best, fit_params)
+            if fitted is None:
+                fitted = fit_on(data, best, fit_params)
+            else:  # counting the head's fit, done in parallel
+                start -= head["fitted"].seconds
+            self.best_estimator_ = fitted
             self.refit_time_ = time.perf_counter() - start
-            if fitted is not None:  # counting the head's fit, done in parallel
-                self.refit_time_ += head["fitted"].seconds
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_
         return self
