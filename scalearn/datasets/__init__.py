@@ -1,5 +1,7 @@
-"""Synthetic datasets as lazy, chunked, reproducible dask collections."""
+"""Synthetic datasets as lazy, chunked, reproducible dask collections, and files
+read block by block."""
 
+from scalearn.datasets._npy import from_npy
 from scalearn.datasets._samples_generator import (
     make_blobs,
     make_classification,
@@ -9,6 +11,7 @@ from scalearn.datasets._samples_generator import (
 )
 
 __all__ = [
+    "from_npy",
     "make_blobs",
     "make_classification",
     "make_classification_df",
