@@ -9,14 +9,19 @@ under a memory cap:
    ``--epochs`` epochs (dask-ml: ``fit`` then ``partial_fit`` per extra epoch);
 3. accuracy on a held-out sample from the same distribution, kept in memory.
 
-The data (``X``: rows x 20 float64, ``y``: rows float64, labels 0/1) are raw
-row-major files written block by block, never whole in memory, and reused by
-later runs with the same ``--rows`` and ``--seed``. Each block is read through
-``np.memmap`` of just that block's rows and copied into memory (see
-``RowFile``). ``--loader memmap`` passes one ``np.memmap`` of the whole file to
-``da.from_array`` instead: since dask 2024.12, ``from_array`` copies any array
-with a ``copy`` method, so that reads the whole file into memory up front
-(dask/dask#11850) and is kept only to show it.
+The data (``X``: rows x 20 float64, ``y``: rows float64, labels 0/1) are
+``.npy`` files written block by block, never whole in memory, and reused by
+later runs with the same ``--rows`` and ``--seed``. Every contender reads them
+with the same loader (``--loader``; ``--dask-ml-loader`` gives dask-ml another):
+
+* ``npy`` (default): ``scalearn.datasets.from_npy``, each block read with
+  direct I/O straight into its array (no page cache, no kernel copy);
+* ``rowfile``: ``np.memmap`` of just that block's rows, copied into memory (see
+  ``RowFile``): ordinary reads through the page cache;
+* ``memmap``: one memory map of the whole file given to ``da.from_array``:
+  since dask 2024.12, ``from_array`` copies any array with a ``copy`` method,
+  so that reads the whole file into memory up front (dask/dask#11850); it is
+  kept only to show it.
 
 Each contender runs in its own subprocess, so its peak memory (the RSS
 high-water mark, ``ru_maxrss`` from ``wait4``) is its own. The cap is applied by
@@ -71,7 +76,9 @@ from _common import (
 N_FEATURES = 20
 GEN_ROWS = 500_000  # rows per generated block; the data do not depend on --block-rows
 HOLDOUT_INDEX = 10**9  # generator stream of the held-out sample
-DATA_FORMAT = 1
+DATA_FORMAT = 2  # 2: .npy files (a header, then the rows)
+LOADERS = ["npy", "rowfile", "memmap"]
+NPY_HEADER = 128  # bytes of the version 1.0 header numpy writes for these shapes
 SHUFFLE_ROWS = "scalearn-shuffle-rows"
 CONTENDERS = ("scalearn", SHUFFLE_ROWS, "dask-ml")
 TARGET_SPEEDUP = 1.3
@@ -132,7 +139,7 @@ class DataFiles:
 
 def data_files(workdir: Path, rows: int, seed: int) -> tuple[DataFiles, Path]:
     stem = f"incremental-{rows}x{N_FEATURES}-seed{seed}"
-    files = DataFiles(workdir / f"{stem}-X.f64", workdir / f"{stem}-y.f64", rows)
+    files = DataFiles(workdir / f"{stem}-X.npy", workdir / f"{stem}-y.npy", rows)
     return files, workdir / f"{stem}.json"
 
 
@@ -145,7 +152,10 @@ def ensure_data(workdir: Path, rows: int, seed: int) -> tuple[DataFiles, float, 
     files, meta_path = data_files(workdir, rows, seed)
     meta = {"format": DATA_FORMAT, "rows": rows, "features": N_FEATURES}
     meta |= {"seed": seed, "gen_rows": GEN_ROWS, "dtype": "float64"}
-    expected = {files.x_path: rows * N_FEATURES * 8, files.y_path: rows * 8}
+    expected = {
+        files.x_path: NPY_HEADER + rows * N_FEATURES * 8,
+        files.y_path: NPY_HEADER + rows * 8,
+    }
     if meta_path.exists() and all(
         p.exists() and p.stat().st_size == n for p, n in expected.items()
     ):
@@ -168,6 +178,10 @@ def ensure_data(workdir: Path, rows: int, seed: int) -> tuple[DataFiles, float, 
     tic = time.perf_counter()
     n_blocks = math.ceil(rows / GEN_ROWS)
     with open(files.x_path, "wb") as fx, open(files.y_path, "wb") as fy:
+        for f, shape in ((fx, (rows, N_FEATURES)), (fy, (rows,))):
+            header = {"descr": "<f8", "fortran_order": False, "shape": shape}
+            np.lib.format.write_array_header_1_0(f, header)
+            assert f.tell() == NPY_HEADER, f.tell()
         for i in range(n_blocks):
             n = min(GEN_ROWS, rows - i * GEN_ROWS)
             x_block, y_block = make_rows(seed, i, n)
@@ -203,7 +217,7 @@ def evict_from_page_cache(*paths: Path) -> None:
 
 
 class RowFile:
-    """A raw row-major file as an array whose slices are read into memory.
+    """The rows of an ``.npy`` file as an array whose slices are read into memory.
 
     ``da.from_array`` slices it once per block; each slice memory-maps only the
     rows it needs, copies them into an ordinary array and unmaps them, so a
@@ -218,6 +232,7 @@ class RowFile:
         self.dtype = np.dtype(dtype)
         self.ndim = len(self.shape)
         self._row_bytes = self.dtype.itemsize * math.prod(self.shape[1:])
+        self._offset = npy_data_offset(self.path)
 
     def __getitem__(self, key: Any) -> np.ndarray:
         key = key if isinstance(key, tuple) else (key,)
@@ -235,12 +250,22 @@ class RowFile:
                 self.path,
                 dtype=self.dtype,
                 mode="r",
-                offset=start * self._row_bytes,
+                offset=self._offset + start * self._row_bytes,
                 shape=(n, *self.shape[1:]),
             )
             out = np.array(mapped)
             del mapped
         return out[(slice(None), *rest)] if rest else out
+
+
+def npy_data_offset(path: str | Path) -> int:
+    """Where the rows of an ``.npy`` file start (the length of its header)."""
+    with open(path, "rb") as f:
+        if np.lib.format.read_magic(f) == (1, 0):
+            np.lib.format.read_array_header_1_0(f)
+        else:
+            np.lib.format.read_array_header_2_0(f)
+        return f.tell()
 
 
 def load_arrays(config: dict[str, Any]) -> tuple[Any, Any]:
@@ -249,9 +274,15 @@ def load_arrays(config: dict[str, Any]) -> tuple[Any, Any]:
 
     rows, block_rows = config["rows"], config["block_rows"]
     x_path, y_path = config["x_path"], config["y_path"]
+    if config["loader"] == "npy":
+        # scalearn's reader: each block read straight into its array with
+        # direct I/O (no page cache, no kernel copy).
+        from scalearn.datasets import from_npy
+
+        return from_npy(x_path, chunks=block_rows), from_npy(y_path, chunks=block_rows)
     if config["loader"] == "memmap":
-        x_src: Any = np.memmap(x_path, np.float64, "r", shape=(rows, N_FEATURES))
-        y_src: Any = np.memmap(y_path, np.float64, "r", shape=(rows,))
+        x_src: Any = np.lib.format.open_memmap(x_path, mode="r")
+        y_src: Any = np.lib.format.open_memmap(y_path, mode="r")
     else:
         x_src = RowFile(Path(x_path), (rows, N_FEATURES))
         y_src = RowFile(Path(y_path), (rows,))
@@ -669,10 +700,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--loader",
-        choices=["rowfile", "memmap"],
-        default="rowfile",
-        help="rowfile: each block memory-mapped alone and copied; memmap: "
-        "da.from_array(np.memmap(whole file)), which dask copies whole into memory",
+        choices=LOADERS,
+        default="npy",
+        help="npy: scalearn.datasets.from_npy (each block read with direct I/O); "
+        "rowfile: each block memory-mapped alone and copied (buffered reads "
+        "through the page cache); memmap: da.from_array(np.memmap(whole file)), "
+        "which dask copies whole into memory",
+    )
+    parser.add_argument(
+        "--dask-ml-loader",
+        choices=LOADERS,
+        default=None,
+        help="dask-ml's loader, when it differs from --loader (for example "
+        "rowfile, what a dask-ml user without scalearn would write)",
     )
     parser.add_argument(
         "--cache",
@@ -727,7 +767,11 @@ def child_config(
         "epochs": args.epochs,
         "x_path": str(files.x_path),
         "y_path": str(files.y_path),
-        "loader": args.loader,
+        "loader": (
+            args.dask_ml_loader
+            if contender == "dask-ml" and args.dask_ml_loader
+            else args.loader
+        ),
         "cold_cache": args.cache == "cold",
         "read_ahead": args.read_ahead,
         "holdout_rows": args.holdout_rows,
@@ -957,7 +1001,13 @@ def main(argv: list[str] | None = None) -> int:
     block_mb = args.block_rows * (N_FEATURES + 1) * 8 / 2**20
     print(
         f"blocks: {n_blocks} of {args.block_rows:,} rows ({block_mb:.0f} MiB with y), "
-        f"read with the {args.loader} loader, {args.cache} page cache per phase, "
+        f"read with the {args.loader} loader"
+        + (
+            f" (dask-ml: {args.dask_ml_loader})"
+            if args.dask_ml_loader and args.dask_ml_loader != args.loader
+            else ""
+        )
+        + f", {args.cache} page cache per phase, "
         f"no shuffle, {args.epochs} epoch(s), dask threads x{workers}, scalearn "
         f"read_ahead={args.read_ahead}"
     )

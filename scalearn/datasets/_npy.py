@@ -29,12 +29,13 @@ import dask.array as da
 import numpy as np
 from dask.base import tokenize
 
+from scalearn.utils import _buffers
 from scalearn.utils._validation import check_param, param_error
 
 _OWNER = "from_npy"
-#: Alignment of file offsets, lengths and memory for direct reads. 4096 covers
-#: the logical block size of common devices (512 or 4096 bytes).
-_ALIGN = 4096
+#: Alignment of file offsets, lengths and memory for direct reads: a page, which
+#: covers the logical block size of common devices (512 or 4096 bytes).
+_ALIGN = _buffers.ALIGN
 #: Bytes asked for in one read call (Linux caps a single read near 2 GiB).
 _MAX_READ = 1 << 30
 
@@ -132,7 +133,9 @@ class NpyRows:
         span = range(*rows.indices(self.shape[0]))
         if not span:
             return np.empty((0, *self.shape[1:]), self.dtype)[(slice(None), *rest)]
-        lo, hi = min(span), max(span) + 1
+        # The ends of the range, not min()/max() of it: those would walk every
+        # row in Python, holding the GIL that partial_fit needs.
+        lo, hi = min(span[0], span[-1]), max(span[0], span[-1]) + 1
         block = self.read(lo, hi)
         if span.step == 1:
             return block[(slice(None), *rest)]
@@ -153,16 +156,9 @@ class NpyRows:
                 # An offset that is not a multiple of the dtype's alignment
                 # (a header of unusual length) gives an unaligned view: copy it.
                 return out if out.flags.aligned else out.copy()
-        out = np.empty(shape, h.dtype)
+        out = _buffers.empty(shape, h.dtype)
         _read_buffered(h.path, start, out)
         return out
-
-
-def _aligned_bytes(n: int) -> np.ndarray:
-    """``n`` bytes whose address is a multiple of ``_ALIGN``."""
-    raw = np.empty(n + _ALIGN, np.uint8)
-    skip = -raw.ctypes.data % _ALIGN
-    return raw[skip : skip + n]
 
 
 def _read_direct(path: str, start: int, length: int, required: bool):
@@ -182,7 +178,7 @@ def _read_direct(path: str, start: int, length: int, required: bool):
         return None
     first = start // _ALIGN * _ALIGN
     last = -(-(start + length) // _ALIGN) * _ALIGN
-    buffer = _aligned_bytes(last - first)
+    buffer = _buffers.empty_bytes(last - first)
     view = memoryview(buffer)
     try:
         fd = os.open(path, os.O_RDONLY | flag)

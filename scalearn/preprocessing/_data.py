@@ -14,6 +14,7 @@ from scalearn.preprocessing._base import (
     forget_fit,
     summary_like,
 )
+from scalearn.utils import _buffers
 from scalearn.utils._containers import (
     align_y,
     is_dask,
@@ -37,7 +38,8 @@ def _scale_block(block: Any, mean: Any, scale: Any, inverse: bool) -> Any:
     dtype = values.dtype if values.dtype in _FLOAT_DTYPES else np.float64
     if not inverse and mean is not None and values.dtype == np.float64:
         # Copy and centre in one pass over the block: the same float64 values.
-        out, mean = np.subtract(values, mean), None
+        out = _buffers.empty(values.shape, np.float64)
+        out, mean = np.subtract(values, mean, out=out), None
     else:
         out = values.astype(dtype, copy=True)
     if inverse:

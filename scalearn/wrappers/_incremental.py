@@ -20,6 +20,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import assert_all_finite, check_random_state, get_tags
 
 from scalearn._config import get_config
+from scalearn.utils._buffers import reusing_buffers
 from scalearn.utils._containers import (
     align_y,
     is_dask,
@@ -487,36 +488,40 @@ class Incremental(ParallelPostFit):
         epochs_run, best, stale = 0, -np.inf, 0
         own_shuffle = _own_shuffle(model) if self.shuffle_rows else {}
         model.set_params(**dict.fromkeys(own_shuffle, False))
-        try:
-            for stage, n_epochs, plan in stages:
-                for _ in range(n_epochs):
-                    order = rng.permutation(train) if self.shuffle_blocks else train
-                    epoch_blocks = self._epoch_blocks(blocks, rng, model, owner)
-                    tic = time.perf_counter()
-                    state.tally = _EpochTally()
-                    state = self._run_epoch(
-                        executor, state, epoch_blocks, order, plan, scorer,
-                        const_params, bar,
-                    )  # fmt: skip
-                    record = self._record(stage, state.tally, time.perf_counter() - tic)
-                    if val and stage == "final":
-                        record["validation_score"] = self._validation_score(
-                            state.model, X, y, val
+        # Blocks of one size are made and dropped in turn: reuse their memory.
+        with reusing_buffers():
+            try:
+                for stage, n_epochs, plan in stages:
+                    for _ in range(n_epochs):
+                        order = rng.permutation(train) if self.shuffle_blocks else train
+                        epoch_blocks = self._epoch_blocks(blocks, rng, model, owner)
+                        tic = time.perf_counter()
+                        state.tally = _EpochTally()
+                        state = self._run_epoch(
+                            executor, state, epoch_blocks, order, plan, scorer,
+                            const_params, bar,
+                        )  # fmt: skip
+                        record = self._record(
+                            stage, state.tally, time.perf_counter() - tic
                         )
-                    self.history_.append(record)
-                    epochs_run += 1
-                    bar.set_postfix_str(_describe(record))
-                    if val and stage == "final":
-                        score = record["validation_score"]
-                        stale = 0 if score > best + self.tol else stale + 1
-                        best = max(best, score)
-                        if stale >= self.n_iter_no_change:
-                            return state.model, epochs_run
-        finally:
-            bar.close()
-            executor.close()
-            for trained in (model, state.model):
-                trained.set_params(**own_shuffle)
+                        if val and stage == "final":
+                            record["validation_score"] = self._validation_score(
+                                state.model, X, y, val
+                            )
+                        self.history_.append(record)
+                        epochs_run += 1
+                        bar.set_postfix_str(_describe(record))
+                        if val and stage == "final":
+                            score = record["validation_score"]
+                            stale = 0 if score > best + self.tol else stale + 1
+                            best = max(best, score)
+                            if stale >= self.n_iter_no_change:
+                                return state.model, epochs_run
+            finally:
+                bar.close()
+                executor.close()
+                for trained in (model, state.model):
+                    trained.set_params(**own_shuffle)
         return state.model, epochs_run
 
     def _epoch_blocks(
