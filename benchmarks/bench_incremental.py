@@ -436,6 +436,8 @@ def child_main(config_path: Path) -> int:
         record["coef"] = [float(c) for c in np.ravel(sgd.coef_)]
         record["intercept"] = float(np.ravel(sgd.intercept_)[0])
         record["scaler_mean"] = [float(m) for m in scaler.mean_]
+        record["vm_peak"] = status_bytes("VmPeak")
+        record["threads"] = len(os.listdir("/proc/self/task"))
         record["status"] = "ok"
         phases.flush()
         return 0

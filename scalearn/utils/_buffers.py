@@ -26,10 +26,15 @@ import numpy as np
 ALIGN = 4096
 #: Smaller arrays are left to numpy's own allocator (its cache serves them).
 MIN_BYTES = 1 << 20
-#: At most this many bytes of unused buffers are kept for reuse.
-MAX_FREE_BYTES = 384 << 20
+#: Unused buffers kept for reuse: at most this many of each size, and this many
+#: bytes in all. A pass frees a buffer and soon asks for one of the same size
+#: again, so one of each is enough; more would only add to the peak memory.
+MAX_FREE_PER_SIZE = 2
+MAX_FREE_BYTES = 512 << 20
 
-_lock = threading.Lock()
+# Reentrant: a garbage collection inside a locked section may finalize a lease,
+# whose __del__ takes the lock again on the same thread.
+_lock = threading.RLock()
 _free: dict[int, list[np.ndarray]] = {}
 _state = {"free_bytes": 0, "active": 0}
 
@@ -59,9 +64,14 @@ class _Lease:
 
 def _give_back(raw: np.ndarray) -> None:
     with _lock:
-        if not _state["active"] or _state["free_bytes"] + raw.nbytes > MAX_FREE_BYTES:
+        stack = _free.setdefault(raw.nbytes, [])
+        if (
+            not _state["active"]
+            or len(stack) >= MAX_FREE_PER_SIZE
+            or _state["free_bytes"] + raw.nbytes > MAX_FREE_BYTES
+        ):
             return
-        _free.setdefault(raw.nbytes, []).append(raw)
+        stack.append(raw)
         _state["free_bytes"] += raw.nbytes
 
 

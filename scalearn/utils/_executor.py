@@ -43,6 +43,21 @@ def active_client() -> Any | None:
         return None
 
 
+def _compute_here(obj: Any) -> Any:
+    """Compute ``obj`` on this reader thread when dask would use local threads.
+
+    The readers are the thread pool: each computes its block's tasks itself,
+    instead of every reader starting a dask thread pool of its own (threads
+    that each reserve a malloc arena of address space, and add nothing when
+    the readers already keep the cores busy). Any other scheduler is used as
+    configured.
+    """
+    scheduler = dask.config.get("scheduler", None)
+    if scheduler is None or scheduler in ("threads", "threading"):
+        return dask.compute(obj, scheduler="sync")[0]
+    return dask.compute(obj)[0]
+
+
 class LocalExecutor:
     """Blocks computed in background threads; steps run synchronously."""
 
@@ -50,7 +65,7 @@ class LocalExecutor:
         self._readers = ThreadPoolExecutor(max(1, n_readers), "scalearn-read")
 
     def compute(self, obj: Any) -> Future:
-        return self._readers.submit(lambda: dask.compute(obj)[0])
+        return self._readers.submit(_compute_here, obj)
 
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Future:
         future: Future = Future()
