@@ -105,6 +105,8 @@ def empty(shape: Any, dtype: Any = np.float64) -> np.ndarray:
     """Like ``np.empty`` (C order), from a reused buffer when there is one."""
     dtype = np.dtype(dtype)
     shape = tuple(shape) if np.ndim(shape) else (int(shape),)
+    if dtype.hasobject:  # references, not bytes: numpy must own and clear them
+        return np.empty(shape, dtype)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     return empty_bytes(nbytes).view(dtype).reshape(shape)
 

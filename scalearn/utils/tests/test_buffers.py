@@ -24,6 +24,14 @@ def test_empty_is_aligned_c_ordered_and_writeable():
         assert a.flags.writeable
         assert _address(a) % _buffers.ALIGN == 0
     assert _buffers.empty_bytes(0).nbytes == 0
+    objects = _buffers.empty(BLOCK[0], object)
+    assert objects.dtype == object
+    assert objects[0] is None
+
+
+def test_take_rows_of_objects():
+    X = np.array([["a", 1], [None, 2.5], [3, "b"]], dtype=object)
+    np.testing.assert_array_equal(take_rows(X, np.array([2, 0])), X[[2, 0]])
 
 
 def test_no_reuse_outside_reusing_buffers():
