@@ -217,7 +217,8 @@ def evict_from_page_cache(*paths: Path) -> None:
 
 
 class RowFile:
-    """The rows of an ``.npy`` file as an array whose slices are read into memory.
+    """The rows of one of our ``.npy`` files (a ``NPY_HEADER``-byte header) as an
+    array whose slices are read into memory.
 
     ``da.from_array`` slices it once per block; each slice memory-maps only the
     rows it needs, copies them into an ordinary array and unmaps them, so a
@@ -232,7 +233,6 @@ class RowFile:
         self.dtype = np.dtype(dtype)
         self.ndim = len(self.shape)
         self._row_bytes = self.dtype.itemsize * math.prod(self.shape[1:])
-        self._offset = npy_data_offset(self.path)
 
     def __getitem__(self, key: Any) -> np.ndarray:
         key = key if isinstance(key, tuple) else (key,)
@@ -250,22 +250,12 @@ class RowFile:
                 self.path,
                 dtype=self.dtype,
                 mode="r",
-                offset=self._offset + start * self._row_bytes,
+                offset=NPY_HEADER + start * self._row_bytes,
                 shape=(n, *self.shape[1:]),
             )
             out = np.array(mapped)
             del mapped
         return out[(slice(None), *rest)] if rest else out
-
-
-def npy_data_offset(path: str | Path) -> int:
-    """Where the rows of an ``.npy`` file start (the length of its header)."""
-    with open(path, "rb") as f:
-        if np.lib.format.read_magic(f) == (1, 0):
-            np.lib.format.read_array_header_1_0(f)
-        else:
-            np.lib.format.read_array_header_2_0(f)
-        return f.tell()
 
 
 def load_arrays(config: dict[str, Any]) -> tuple[Any, Any]:

@@ -30,7 +30,12 @@ import numpy as np
 from dask.base import tokenize
 
 from scalearn.utils import _buffers
-from scalearn.utils._validation import check_param, param_error
+from scalearn.utils._validation import (
+    check_param,
+    is_rows_per_block,
+    param_error,
+    row_chunks,
+)
 
 _OWNER = "from_npy"
 #: Alignment of file offsets, lengths and memory for direct reads: a page, which
@@ -224,25 +229,13 @@ def _read_buffered(path: str, start: int, out: np.ndarray) -> None:
 
 
 def _row_chunks(chunks: Any, header: NpyHeader) -> tuple[tuple[int, ...], ...]:
-    """Dask chunks for ``chunks`` (rows per block, 'auto', or row sizes)."""
-    shape, ndim = header.shape, len(header.shape)
-    if isinstance(chunks, numbers.Integral | str) or chunks is None:
-        wanted = ("auto" if chunks is None else chunks,) + (-1,) * (ndim - 1)
-    else:
-        wanted = chunks  # dask's own forms: a block shape, or sizes per axis
+    """Dask chunks for ``chunks``, checked to hold whole rows."""
     fix = (
         "Pass rows per block (an int), 'auto' (dask's array.chunk-size), or "
         "dask's chunks with whole rows, such as ((rows, rows, ...), -1); rechunk "
         "the array afterwards to split columns."
     )
-    try:
-        normal = da.core.normalize_chunks(wanted, shape, dtype=header.dtype)
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"The 'chunks' parameter of {_OWNER} must be rows per block, 'auto' or "
-            f"dask's chunks. Got {chunks!r} instead, which dask "
-            f"rejects for shape {shape}: {error}. {fix}"
-        ) from error
+    normal = row_chunks(_OWNER, chunks, header.shape, header.dtype, fix)
     check_param(
         _OWNER,
         "chunks",
@@ -338,7 +331,7 @@ def _from_one(
 ) -> da.Array:
     path = os.path.abspath(os.path.expanduser(os.fspath(path)))
     header = NpyHeader(path)
-    if stacked and not (isinstance(chunks, numbers.Integral | str) or chunks is None):
+    if stacked and not is_rows_per_block(chunks):
         raise param_error(
             _OWNER,
             "chunks",

@@ -26,7 +26,7 @@ import pandas as pd
 from sklearn import datasets as sk_datasets
 from sklearn.utils import check_random_state
 
-from scalearn.utils._validation import check_param
+from scalearn.utils._validation import check_param, row_chunks
 
 _ROWS, _FEATURES, _EXTRA = 0, 1, 2  # the streams of a block's generator
 
@@ -38,20 +38,7 @@ def _row_chunks(
     owner: str, chunks: Any, n_samples: int, n_features: int
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Row chunks and column chunks for ``chunks`` (an int counts rows)."""
-    if chunks is None:
-        chunks = ("auto", -1)
-    elif isinstance(chunks, numbers.Integral | str):
-        chunks = (chunks, -1)
-    try:
-        rows, columns = da.core.normalize_chunks(
-            chunks, (n_samples, n_features), dtype=np.float64
-        )
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"The 'chunks' parameter of {owner} must be rows per block (an int), "
-            "a block shape (rows, columns), explicit chunks per axis, 'auto' or "
-            f"None. Got {chunks!r} instead, which dask rejects: {error}"
-        ) from error
+    rows, columns = row_chunks(owner, chunks, (n_samples, n_features), np.float64)
     return rows, columns
 
 

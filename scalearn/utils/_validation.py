@@ -6,6 +6,7 @@ accepted values and the fix.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import dask.array as da
@@ -35,6 +36,31 @@ def check_param(
 ) -> None:
     if not ok:
         raise param_error(owner, param, value, accepted, fix)
+
+
+def is_rows_per_block(chunks: Any) -> bool:
+    """Whether ``chunks`` counts rows only: an int, a string such as 'auto', or None."""
+    return chunks is None or isinstance(chunks, numbers.Integral | str)
+
+
+def row_chunks(
+    owner: str, chunks: Any, shape: tuple[int, ...], dtype: Any, fix: str = ""
+) -> tuple[tuple[int, ...], ...]:
+    """Dask chunks for an array of ``shape``, where an int (or 'auto', or None
+    for 'auto') counts rows and leaves the other axes whole; any other value is
+    one of dask's forms (a block shape, or the sizes along each axis)."""
+    wanted = chunks
+    if is_rows_per_block(chunks):
+        wanted = ("auto" if chunks is None else chunks,) + (-1,) * (len(shape) - 1)
+    try:
+        return da.core.normalize_chunks(wanted, shape, dtype=dtype)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"The 'chunks' parameter of {owner} must be rows per block (an int), "
+            "'auto' or None, or dask's chunks (a block shape, or the sizes along "
+            f"each axis). Got {chunks!r} instead, which dask rejects for shape "
+            f"{shape}: {error}. {fix}".rstrip()
+        ) from error
 
 
 def check_has_method(owner: str, estimator: Any, method: str, fix: str) -> None:

@@ -488,40 +488,36 @@ class Incremental(ParallelPostFit):
         epochs_run, best, stale = 0, -np.inf, 0
         own_shuffle = _own_shuffle(model) if self.shuffle_rows else {}
         model.set_params(**dict.fromkeys(own_shuffle, False))
-        # Blocks of one size are made and dropped in turn: reuse their memory.
-        with reusing_buffers():
-            try:
-                for stage, n_epochs, plan in stages:
-                    for _ in range(n_epochs):
-                        order = rng.permutation(train) if self.shuffle_blocks else train
-                        epoch_blocks = self._epoch_blocks(blocks, rng, model, owner)
-                        tic = time.perf_counter()
-                        state.tally = _EpochTally()
-                        state = self._run_epoch(
-                            executor, state, epoch_blocks, order, plan, scorer,
-                            const_params, bar,
-                        )  # fmt: skip
-                        record = self._record(
-                            stage, state.tally, time.perf_counter() - tic
+        try:
+            for stage, n_epochs, plan in stages:
+                for _ in range(n_epochs):
+                    order = rng.permutation(train) if self.shuffle_blocks else train
+                    epoch_blocks = self._epoch_blocks(blocks, rng, model, owner)
+                    tic = time.perf_counter()
+                    state.tally = _EpochTally()
+                    state = self._run_epoch(
+                        executor, state, epoch_blocks, order, plan, scorer,
+                        const_params, bar,
+                    )  # fmt: skip
+                    record = self._record(stage, state.tally, time.perf_counter() - tic)
+                    if val and stage == "final":
+                        record["validation_score"] = self._validation_score(
+                            state.model, X, y, val
                         )
-                        if val and stage == "final":
-                            record["validation_score"] = self._validation_score(
-                                state.model, X, y, val
-                            )
-                        self.history_.append(record)
-                        epochs_run += 1
-                        bar.set_postfix_str(_describe(record))
-                        if val and stage == "final":
-                            score = record["validation_score"]
-                            stale = 0 if score > best + self.tol else stale + 1
-                            best = max(best, score)
-                            if stale >= self.n_iter_no_change:
-                                return state.model, epochs_run
-            finally:
-                bar.close()
-                executor.close()
-                for trained in (model, state.model):
-                    trained.set_params(**own_shuffle)
+                    self.history_.append(record)
+                    epochs_run += 1
+                    bar.set_postfix_str(_describe(record))
+                    if val and stage == "final":
+                        score = record["validation_score"]
+                        stale = 0 if score > best + self.tol else stale + 1
+                        best = max(best, score)
+                        if stale >= self.n_iter_no_change:
+                            return state.model, epochs_run
+        finally:
+            bar.close()
+            executor.close()
+            for trained in (model, state.model):
+                trained.set_params(**own_shuffle)
         return state.model, epochs_run
 
     def _epoch_blocks(
@@ -642,29 +638,31 @@ class Incremental(ParallelPostFit):
             pending.append(executor.compute(blocks[order[next_pos]]))
             next_pos += 1
 
-        while next_pos < min(read_ahead, len(order)):
-            read_next()
         current: Any = state
-        for _ in range(len(order)):
-            if not pending:
+        # Blocks of one size are made and dropped in turn: reuse their memory.
+        with reusing_buffers():
+            while next_pos < min(read_ahead, len(order)):
                 read_next()
-            block = pending.popleft()
-            if read_ahead and next_pos < len(order):
-                read_next()  # read the next block while partial_fit runs on this one
-            previous = current
-            current = executor.submit(
-                _partial_fit_step,
-                previous,
-                block,
-                plan,
-                scorer,
-                const_params,
-                len(blocks) > 1,
-            )
-            del block
-            # Never run ahead of the chain: the previous step's block is freed first.
-            executor.wait(previous)
-            bar.update(1)
+            for _ in range(len(order)):
+                if not pending:
+                    read_next()
+                block = pending.popleft()
+                if read_ahead and next_pos < len(order):
+                    read_next()  # the next block is read while partial_fit runs
+                previous = current
+                current = executor.submit(
+                    _partial_fit_step,
+                    previous,
+                    block,
+                    plan,
+                    scorer,
+                    const_params,
+                    len(blocks) > 1,
+                )
+                del block
+                # Never run ahead of the chain: the previous step's block goes first.
+                executor.wait(previous)
+                bar.update(1)
         return executor.result(current) if len(order) else state
 
     def _validation_score(self, model: Any, X: Any, y: Any, val: list[int]) -> float:
